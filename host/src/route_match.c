@@ -1,0 +1,218 @@
+/* Matching events against a built route table: the hot path.  Each path is
+ * looked up and each distinct test evaluated at most once per event (cached
+ * by a generation number), so 100 routes sharing `source = splunk` cost one
+ * comparison; nothing here allocates. */
+#include "route_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on one regex run: event text is untrusted, a pathological pattern
+ * must fail to match instead of stalling the host. */
+#define MATCH_LIMIT 1000000u
+#define DEPTH_LIMIT 100000u
+#define JIT_STACK_MIN (32u * 1024u)
+#define JIT_STACK_MAX (1024u * 1024u)
+
+struct route_matcher {
+    const struct route_table *t;
+    uint32_t gen;
+    uint32_t *path_gen;
+    const json_t **path_val;
+    uint32_t *pred_gen;
+    unsigned char *pred_val;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit_stack;
+};
+
+struct route_matcher *route_matcher_new(const struct route_table *t)
+{
+    struct route_matcher *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return NULL;
+    m->t = t;
+    size_t np = t->n_paths ? t->n_paths : 1, nq = t->n_preds ? t->n_preds : 1;
+    m->path_gen = calloc(np, sizeof(*m->path_gen));
+    m->path_val = calloc(np, sizeof(*m->path_val));
+    m->pred_gen = calloc(nq, sizeof(*m->pred_gen));
+    m->pred_val = calloc(nq, sizeof(*m->pred_val));
+    /* One pair is enough: only "did it match" is asked. */
+    m->md = pcre2_match_data_create(1, NULL);
+    m->mctx = pcre2_match_context_create(NULL);
+    m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
+    if (m->path_gen == NULL || m->path_val == NULL || m->pred_gen == NULL ||
+        m->pred_val == NULL || m->md == NULL || m->mctx == NULL) {
+        route_matcher_free(m);
+        return NULL;
+    }
+    pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(m->mctx, DEPTH_LIMIT);
+    if (m->jit_stack != NULL)
+        pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+    return m;
+}
+
+void route_matcher_free(struct route_matcher *m)
+{
+    if (m == NULL)
+        return;
+    free(m->path_gen);
+    free(m->path_val);
+    free(m->pred_gen);
+    free(m->pred_val);
+    pcre2_match_data_free(m->md);
+    pcre2_match_context_free(m->mctx);
+    pcre2_jit_stack_free(m->jit_stack);
+    free(m);
+}
+
+static void next_generation(struct route_matcher *m)
+{
+    if (++m->gen != 0)
+        return;
+    /* Wrapped: stale entries could look current, so forget them all. */
+    memset(m->path_gen, 0, (m->t->n_paths ? m->t->n_paths : 1) * sizeof(*m->path_gen));
+    memset(m->pred_gen, 0, (m->t->n_preds ? m->t->n_preds : 1) * sizeof(*m->pred_gen));
+    m->gen = 1;
+}
+
+struct scalar_test {
+    struct route_matcher *m;
+    const struct route_pred *pr;
+};
+
+static int regex_text(struct route_matcher *m, const struct route_pred *pr,
+                      const char *s, size_t len)
+{
+    /* pcre2_match runs the JIT code when there is some and checks UTF-8
+     * first, so text built without validation cannot derail it. */
+    int rc = pcre2_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx);
+    return rc >= 0;
+}
+
+/* Text of a non-string scalar, as JSON writes it. */
+static size_t scalar_text(const json_t *v, char *buf, size_t size)
+{
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        return (size_t)snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_REAL:
+        return (size_t)snprintf(buf, size, "%.15g", json_real_value(v));
+    case JSON_TRUE:
+        return (size_t)snprintf(buf, size, "true");
+    case JSON_FALSE:
+        return (size_t)snprintf(buf, size, "false");
+    case JSON_NULL:
+        return (size_t)snprintf(buf, size, "null");
+    default:
+        return (size_t)-1;
+    }
+}
+
+static int test_scalar(void *arg, const json_t *v)
+{
+    const struct scalar_test *st = arg;
+    const struct route_pred *pr = st->pr;
+    if (pr->op == PRED_EXISTS)
+        return !json_is_null(v);
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            const json_t *e = json_array_get(v, i);
+            if (!json_is_array(e) && test_scalar(arg, e))
+                return 1;
+        }
+        return 0;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t len = json_string_length(v);
+        if (pr->op == PRED_EQ)
+            return len == pr->operand_len && memcmp(s, pr->operand, len) == 0;
+        return regex_text(st->m, pr, s, len);
+    }
+    if (pr->op == PRED_EQ && json_is_integer(v) && pr->operand_is_int)
+        return json_integer_value(v) == pr->operand_int;
+    if (pr->op == PRED_EQ && json_is_number(v))
+        return pr->operand_is_real && json_number_value(v) == pr->operand_real;
+    char buf[64];
+    size_t len = scalar_text(v, buf, sizeof(buf));
+    if (len >= sizeof(buf))
+        return 0;
+    if (pr->op == PRED_EQ)
+        return len == pr->operand_len && memcmp(buf, pr->operand, len) == 0;
+    return regex_text(st->m, pr, buf, len);
+}
+
+static const json_t *cached_path(struct route_matcher *m, const json_t *event, int idx)
+{
+    if (m->path_gen[idx] != m->gen) {
+        m->path_val[idx] = route_path_get(event, &m->t->paths[idx]);
+        m->path_gen[idx] = m->gen;
+    }
+    return m->path_val[idx];
+}
+
+static int eval_pred(struct route_matcher *m, const json_t *event, int idx)
+{
+    if (m->pred_gen[idx] == m->gen)
+        return m->pred_val[idx];
+    const struct route_pred *pr = &m->t->preds[idx];
+    const struct route_path *path = &m->t->paths[pr->path];
+    struct scalar_test st = {.m = m, .pr = pr};
+    int res;
+    if (path->has_any) {
+        res = route_path_walk(event, path, test_scalar, &st);
+    } else {
+        const json_t *v = cached_path(m, event, pr->path);
+        res = v != NULL && test_scalar(&st, v);
+    }
+    m->pred_gen[idx] = m->gen;
+    m->pred_val[idx] = (unsigned char)res;
+    return res;
+}
+
+static int route_matches(struct route_matcher *m, const struct route *r, const json_t *event)
+{
+    if (r->n_conds == 0)
+        return 1;
+    for (size_t i = 0; i < r->n_conds; i++) {
+        int ok = eval_pred(m, event, r->conds[i].pred) != r->conds[i].negate;
+        if (ok == r->any)
+            return ok;
+    }
+    return !r->any;
+}
+
+static size_t add_jobs(const struct route *r, size_t n, struct route_job *jobs, size_t max)
+{
+    for (size_t i = 0; i < r->n_notebooks; i++, n++) {
+        if (n < max)
+            jobs[n] = (struct route_job){.route = r, .notebook = r->notebooks[i]};
+    }
+    return n;
+}
+
+size_t route_table_match(const struct route_table *t, struct route_matcher *m,
+                         const json_t *event, struct route_job *jobs, size_t max_jobs)
+{
+    next_generation(m);
+    size_t n = 0;
+    int matched = 0;
+    for (size_t i = 0; i < t->n_routes; i++) {
+        const struct route *r = &t->routes[i];
+        if (r->is_default) {
+            if (!matched)
+                n = add_jobs(r, n, jobs, max_jobs);
+            break;
+        }
+        if (!route_matches(m, r, event))
+            continue;
+        matched = 1;
+        n = add_jobs(r, n, jobs, max_jobs);
+        if (!r->cont)
+            break;
+    }
+    return n;
+}
