@@ -106,7 +106,7 @@ int journal_claim_job(struct journal *j, struct journal_job *job, char *err, siz
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?1, "
         "  finished_at = NULL, duration_ms = NULL "
         "WHERE id = (SELECT id FROM jobs WHERE status IN ('queued', 'retry_wait') "
-        "            AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1) "
+        "            AND next_attempt_at <= ?1 ORDER BY next_attempt_at, rowid LIMIT 1) "
         "RETURNING id, event, route, notebook, parameters, attempts, max_attempts, "
         "  (SELECT source FROM events WHERE events.id = jobs.event), "
         "  (SELECT event_id FROM events WHERE events.id = jobs.event), "

@@ -115,7 +115,7 @@ int journal_list_jobs(struct journal *j, const struct journal_job_filter *f, jso
         "FROM jobs j JOIN events e ON e.id = j.event "
         "WHERE (?1 IS NULL OR j.status = ?1 OR (?1 = 'failed' AND j.status = 'dead')) "
         "  AND (?2 IS NULL OR e.event_id = ?2) AND (?3 IS NULL OR j.route = ?3) "
-        "ORDER BY j.created_at DESC, j.id DESC LIMIT ?4", err, errlen);
+        "ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?4", err, errlen);
     int rc = -1, step = SQLITE_DONE;
     if (st != NULL) {
         jr_bind_text(st, 1, f->status);
