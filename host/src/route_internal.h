@@ -21,6 +21,7 @@ struct route_path {
     struct path_seg *segs;
     size_t n;
     int has_any;
+    int parent;   /* table index of the path minus its last name; -1: the event */
     char *text;   /* as written, for messages */
     char *key;    /* canonical form, to share one path between tests */
 };
@@ -80,6 +81,10 @@ struct route_table {
 /* Paths (route_param.c). */
 int route_path_parse(const char *text, struct route_path *out, char *err, size_t errlen);
 void route_path_free(struct route_path *p);
+/* One step down: a key of an object or an index of a list; NULL if none. */
+const json_t *route_path_step(const json_t *v, const struct path_seg *s);
+/* Copy of the first n names of p (n >= 1, no `*` among them). */
+int route_path_prefix(const struct route_path *p, size_t n, struct route_path *out);
 /* Value at a path without `*`; NULL when absent. */
 const json_t *route_path_get(const json_t *event, const struct route_path *p);
 /* Calls fn on every value the path reaches (following `*`); stops and

@@ -86,9 +86,11 @@ struct scalar_test {
 static int regex_text(struct route_matcher *m, const struct route_pred *pr,
                       const char *s, size_t len)
 {
-    /* pcre2_match runs the JIT code when there is some and checks UTF-8
-     * first, so text built without validation cannot derail it. */
-    int rc = pcre2_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx);
+    /* The JIT entry skips pcre2_match's option checks and UTF-8 scan: the
+     * text is valid UTF-8 because jansson validates every string it makes
+     * (see the header).  Numbers' text is ASCII. */
+    int rc = pr->jit ? pcre2_jit_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx)
+                     : pcre2_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx);
     return rc >= 0;
 }
 
@@ -145,10 +147,13 @@ static int test_scalar(void *arg, const json_t *v)
     return regex_text(st->m, pr, buf, len);
 }
 
+/* A path's value from its parent's (itself cached): one lookup per step. */
 static const json_t *cached_path(struct route_matcher *m, const json_t *event, int idx)
 {
     if (m->path_gen[idx] != m->gen) {
-        m->path_val[idx] = route_path_get(event, &m->t->paths[idx]);
+        const struct route_path *p = &m->t->paths[idx];
+        const json_t *base = p->parent >= 0 ? cached_path(m, event, p->parent) : event;
+        m->path_val[idx] = base != NULL ? route_path_step(base, &p->segs[p->n - 1]) : NULL;
         m->path_gen[idx] = m->gen;
     }
     return m->path_val[idx];

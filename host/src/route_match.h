@@ -146,7 +146,9 @@ struct route_job {
 /* Matches one event (borrowed).  Fills up to max_jobs jobs in route order
  * and returns how many the event produces (more than max_jobs means the
  * array was too small).  No allocation; a regex that hits the PCRE2 match
- * limit counts as no match. */
+ * limit counts as no match.  The event's strings must be valid UTF-8, as
+ * every string jansson parses or builds is (json_string_nocheck aside): the
+ * JIT matcher does not check it again. */
 size_t route_table_match(const struct route_table *t, struct route_matcher *m,
                          const json_t *event, struct route_job *jobs, size_t max_jobs);
 

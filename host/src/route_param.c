@@ -132,6 +132,7 @@ int route_path_parse(const char *text, struct route_path *out, char *err, size_t
                  "fields, raw or ref", text);
         goto fail;
     }
+    out->parent = -1;
     out->text = strdup(text);
     out->key = path_key(out);
     if (out->text == NULL || out->key == NULL) {
@@ -144,7 +145,7 @@ fail:
     return -1;
 }
 
-static const json_t *step(const json_t *v, const struct path_seg *s)
+const json_t *route_path_step(const json_t *v, const struct path_seg *s)
 {
     if (json_is_object(v))
         return json_object_getn(v, s->name, s->len);
@@ -153,11 +154,32 @@ static const json_t *step(const json_t *v, const struct path_seg *s)
     return NULL;
 }
 
+int route_path_prefix(const struct route_path *p, size_t n, struct route_path *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->parent = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct path_seg *s = &p->segs[i];
+        if (add_seg(out, s->name, s->len, 1) != 0) {
+            route_path_free(out);
+            return -1;
+        }
+        out->segs[i].index = s->index;
+    }
+    out->text = strdup(p->text);
+    out->key = path_key(out);
+    if (out->text == NULL || out->key == NULL) {
+        route_path_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 const json_t *route_path_get(const json_t *event, const struct route_path *p)
 {
     const json_t *v = event;
     for (size_t i = 0; i < p->n && v != NULL; i++)
-        v = step(v, &p->segs[i]);
+        v = route_path_step(v, &p->segs[i]);
     return v;
 }
 
@@ -166,7 +188,7 @@ static int walk_from(const json_t *v, const struct route_path *p, size_t i,
 {
     for (; i < p->n && v != NULL; i++) {
         if (!p->segs[i].any) {
-            v = step(v, &p->segs[i]);
+            v = route_path_step(v, &p->segs[i]);
             continue;
         }
         if (json_is_array(v)) {

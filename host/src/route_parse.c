@@ -132,9 +132,23 @@ static void free_list(char **items, size_t n)
     free(items);
 }
 
-/* Index of the table's path with this text, adding it if new. */
+/* Index of the table's path with this text, adding it if new (and its
+ * prefixes, so `fields` is looked up once per event for all fields.* paths).
+ * Takes over *p. */
 static int intern_path(struct route_table *t, struct route_path *p)
 {
+    if (p->n > 1 && !p->has_any) {
+        struct route_path prefix;
+        if (route_path_prefix(p, p->n - 1, &prefix) != 0) {
+            route_path_free(p);
+            return -1;
+        }
+        p->parent = intern_path(t, &prefix);
+        if (p->parent < 0) {
+            route_path_free(p);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < t->n_paths; i++) {
         if (strcmp(t->paths[i].key, p->key) == 0) {
             route_path_free(p);
