@@ -78,7 +78,7 @@ struct route_table {
     size_t max_jobs;
 };
 
-/* Paths (route_param.c). */
+/* Paths (route_path.c). */
 int route_path_parse(const char *text, struct route_path *out, char *err, size_t errlen);
 void route_path_free(struct route_path *p);
 /* One step down: a key of an object or an index of a list; NULL if none. */
@@ -91,6 +91,11 @@ const json_t *route_path_get(const json_t *event, const struct route_path *p);
  * returns 1 as soon as fn returns non-zero. */
 int route_path_walk(const json_t *event, const struct route_path *p,
                     int (*fn)(void *arg, const json_t *v), void *arg);
+
+/* Parses one test into *pr (operand, regex compiled with JIT) and *negate;
+ * pr->path and pr->key are the caller's (route_cond.c). */
+int route_cond_parse(const char *value, struct route_pred *pr, int *negate,
+                     char *err, size_t errlen);
 
 /* Templates (route_param.c). */
 int route_param_parse(const char *name, const char *value, struct route_param *out,
