@@ -397,14 +397,16 @@ struct route_table *route_table_build(const struct route_def *defs, size_t n_def
         } else if (r->is_default) {
             first_default = r;
         }
-        qsort(r->conds, r->n_conds, sizeof(*r->conds), cond_cmp);
+        if (r->n_conds > 1)
+            qsort(r->conds, r->n_conds, sizeof(*r->conds), cond_cmp);
         t->max_jobs += r->n_notebooks;
     }
     if (failed > 0) {
         route_table_free(t);
         return NULL;
     }
-    qsort(t->routes, t->n_routes, sizeof(*t->routes), route_cmp);
+    if (t->n_routes > 1)
+        qsort(t->routes, t->n_routes, sizeof(*t->routes), route_cmp);
     return t;
 }
 
