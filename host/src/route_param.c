@@ -85,6 +85,13 @@ static int add_piece(struct route_param *p, char *text, const char *path, size_t
     p->n_pieces++;
     if (path == NULL)
         return 0;
+    /* `{ fields.user }` reads as `{fields.user}`. */
+    while (path_len > 0 && isspace((unsigned char)*path)) {
+        path++;
+        path_len--;
+    }
+    while (path_len > 0 && isspace((unsigned char)path[path_len - 1]))
+        path_len--;
     char buf[512];
     snprintf(buf, sizeof(buf), "%.*s", (int)path_len, path);
     return route_path_parse(buf, &pc->path, err, errlen);

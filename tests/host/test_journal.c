@@ -459,3 +459,21 @@ Test(journal, threads_sharing_a_handle_never_claim_the_same_job)
     cr_assert_eq(s.succeeded, N);
     journal_close(j);
 }
+
+Test(journal, a_read_only_handle_sees_what_the_writer_committed)
+{
+    struct journal *w = open_ok();
+    json_t *e = event("{\"id\":\"ro1\",\"source\":\"s\"}");
+    journal_add_event(w, NULL, e, &one_job, 1, NULL, NULL, err, sizeof(err));
+    struct journal_options ro = {.read_only = 1};
+    struct journal *r = journal_open(path, &ro, err, sizeof(err));
+    cr_assert_not_null(r, "%s", err);
+    struct journal_stats s;
+    cr_assert_eq(journal_stats(r, &s, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(s.queued, 1);
+    cr_assert_eq(journal_add_event(r, NULL, e, NULL, 0, NULL, NULL, err, sizeof(err)),
+                 JOURNAL_ERROR, "read-only refuses writes");
+    journal_close(r);
+    journal_close(w);
+    json_decref(e);
+}

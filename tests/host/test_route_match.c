@@ -271,7 +271,7 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
     char err[256] = "";
     json_t *p = params_for(
         "[route p]\nnotebooks = x\n"
-        "param.user = {fields.user}\n"
+        "param.user = { fields.user }\n"
         "param.hours = {fields.ticket_lifetime_hours}\n"
         "param.tags = {fields.tags}\n"
         "param.ips = {fields.attributes.*.value}\n"
