@@ -15,13 +15,20 @@
 #define JIT_STACK_MIN (32u * 1024u)
 #define JIT_STACK_MAX (1024u * 1024u)
 
+/* Per-event caches: an entry is current when its generation is the
+ * matcher's.  A test's state packs generation and result in one word. */
+struct path_cache {
+    uint32_t gen;
+    const json_t *val;
+};
+
+#define GEN_MAX (UINT32_MAX >> 1)
+
 struct route_matcher {
     const struct route_table *t;
     uint32_t gen;
-    uint32_t *path_gen;
-    const json_t **path_val;
-    uint32_t *pred_gen;
-    unsigned char *pred_val;
+    struct path_cache *paths;
+    uint32_t *pred_state;   /* gen << 1 | result */
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
@@ -34,16 +41,13 @@ struct route_matcher *route_matcher_new(const struct route_table *t)
         return NULL;
     m->t = t;
     size_t np = t->n_paths ? t->n_paths : 1, nq = t->n_preds ? t->n_preds : 1;
-    m->path_gen = calloc(np, sizeof(*m->path_gen));
-    m->path_val = calloc(np, sizeof(*m->path_val));
-    m->pred_gen = calloc(nq, sizeof(*m->pred_gen));
-    m->pred_val = calloc(nq, sizeof(*m->pred_val));
+    m->paths = calloc(np, sizeof(*m->paths));
+    m->pred_state = calloc(nq, sizeof(*m->pred_state));
     /* One pair is enough: only "did it match" is asked. */
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_create(NULL);
     m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
-    if (m->path_gen == NULL || m->path_val == NULL || m->pred_gen == NULL ||
-        m->pred_val == NULL || m->md == NULL || m->mctx == NULL) {
+    if (m->paths == NULL || m->pred_state == NULL || m->md == NULL || m->mctx == NULL) {
         route_matcher_free(m);
         return NULL;
     }
@@ -58,10 +62,8 @@ void route_matcher_free(struct route_matcher *m)
 {
     if (m == NULL)
         return;
-    free(m->path_gen);
-    free(m->path_val);
-    free(m->pred_gen);
-    free(m->pred_val);
+    free(m->paths);
+    free(m->pred_state);
     pcre2_match_data_free(m->md);
     pcre2_match_context_free(m->mctx);
     pcre2_jit_stack_free(m->jit_stack);
@@ -70,11 +72,11 @@ void route_matcher_free(struct route_matcher *m)
 
 static void next_generation(struct route_matcher *m)
 {
-    if (++m->gen != 0)
+    if (++m->gen <= GEN_MAX)
         return;
     /* Wrapped: stale entries could look current, so forget them all. */
-    memset(m->path_gen, 0, (m->t->n_paths ? m->t->n_paths : 1) * sizeof(*m->path_gen));
-    memset(m->pred_gen, 0, (m->t->n_preds ? m->t->n_preds : 1) * sizeof(*m->pred_gen));
+    memset(m->paths, 0, (m->t->n_paths ? m->t->n_paths : 1) * sizeof(*m->paths));
+    memset(m->pred_state, 0, (m->t->n_preds ? m->t->n_preds : 1) * sizeof(*m->pred_state));
     m->gen = 1;
 }
 
@@ -150,19 +152,21 @@ static int test_scalar(void *arg, const json_t *v)
 /* A path's value from its parent's (itself cached): one lookup per step. */
 static const json_t *cached_path(struct route_matcher *m, const json_t *event, int idx)
 {
-    if (m->path_gen[idx] != m->gen) {
+    struct path_cache *c = &m->paths[idx];
+    if (c->gen != m->gen) {
         const struct route_path *p = &m->t->paths[idx];
         const json_t *base = p->parent >= 0 ? cached_path(m, event, p->parent) : event;
-        m->path_val[idx] = base != NULL ? route_path_step(base, &p->segs[p->n - 1]) : NULL;
-        m->path_gen[idx] = m->gen;
+        c->val = base != NULL ? route_path_step(base, &p->segs[p->n - 1]) : NULL;
+        c->gen = m->gen;
     }
-    return m->path_val[idx];
+    return c->val;
 }
 
 static int eval_pred(struct route_matcher *m, const json_t *event, int idx)
 {
-    if (m->pred_gen[idx] == m->gen)
-        return m->pred_val[idx];
+    uint32_t state = m->pred_state[idx];
+    if (state >> 1 == m->gen)
+        return (int)(state & 1);
     const struct route_pred *pr = &m->t->preds[idx];
     const struct route_path *path = &m->t->paths[pr->path];
     struct scalar_test st = {.m = m, .pr = pr};
@@ -173,9 +177,8 @@ static int eval_pred(struct route_matcher *m, const json_t *event, int idx)
         const json_t *v = cached_path(m, event, pr->path);
         res = v != NULL && test_scalar(&st, v);
     }
-    m->pred_gen[idx] = m->gen;
-    m->pred_val[idx] = (unsigned char)res;
-    return res;
+    m->pred_state[idx] = m->gen << 1 | (res != 0);
+    return res != 0;
 }
 
 static int route_matches(struct route_matcher *m, const struct route *r, const json_t *event)
