@@ -130,7 +130,7 @@ void jr_bind_text(sqlite3_stmt *st, int col, const char *s)
 
 void jr_bind_json(sqlite3_stmt *st, int col, const json_t *v)
 {
-    char *s = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *s = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     if (s != NULL)
         sqlite3_bind_text(st, col, s, -1, free);
     else

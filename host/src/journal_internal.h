@@ -28,7 +28,7 @@ void jr_rollback(struct journal *j);
 
 /* Binds a string or NULL. */
 void jr_bind_text(sqlite3_stmt *st, int col, const char *s);
-/* Binds compact JSON (keys sorted), or NULL for a NULL value. */
+/* Binds compact JSON (keys in their order), or NULL for a NULL value. */
 void jr_bind_json(sqlite3_stmt *st, int col, const json_t *v);
 /* Binds text with registered secrets redacted. */
 void jr_bind_redacted(sqlite3_stmt *st, int col, const char *s);

@@ -153,8 +153,9 @@ size_t route_table_match(const struct route_table *t, struct route_matcher *m,
                          const json_t *event, struct route_job *jobs, size_t max_jobs);
 
 /* Parameters of a job: an object of param.* values in config order, then
- * nbsoar_event (the whole event).  *out OWNED by the caller.  Returns 0, or
- * -1 with err set when param_missing = error and a path is absent. */
+ * nbsoar_event (the whole event); values are copies, never shared with the
+ * event.  *out OWNED by the caller.  Returns 0, or -1 with err set when
+ * param_missing = error and a path is absent. */
 int route_params_build(const struct route *r, const json_t *event, json_t **out,
                        char *err, size_t errlen);
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +57,16 @@ static json_t *parse_literal(const char *v)
             return s;
         json_decref(s);
     }
-    if (len > 0 && (isdigit((unsigned char)v[0]) || v[0] == '-' || v[0] == '+')) {
+    /* Plain decimal only: "0x10", "inf" or "1e999" stay text. */
+    if (len > 0 && strspn(v, "0123456789+-.eE") == len) {
         char *end;
         errno = 0;
         long long n = strtoll(v, &end, 10);
         if (*end == '\0' && errno == 0)
             return json_integer(n);
+        errno = 0;
         double d = strtod(v, &end);
-        if (*end == '\0' && errno == 0)
+        if (*end == '\0' && errno == 0 && isfinite(d))
             return json_real(d);
     }
     return json_string(v);
@@ -113,7 +116,11 @@ int route_param_parse(const char *name, const char *value, struct route_param *o
     if (strchr(value, '{') == NULL && strchr(value, '}') == NULL) {
         out->kind = PARAM_LITERAL;
         out->literal = parse_literal(value);
-        return out->name != NULL && out->literal != NULL ? 0 : -1;
+        if (out->name == NULL || out->literal == NULL) {
+            snprintf(err, errlen, "cannot use this value (not UTF-8?)");
+            return -1;
+        }
+        return 0;
     }
     size_t vlen = strlen(value);
     if (vlen > 2 && value[0] == '{' && value[1] != '{' && value[vlen - 1] == '}' &&
@@ -174,16 +181,19 @@ static int collect(void *arg, const json_t *v)
     return 0;
 }
 
-/* The value a path gives: itself, a list for `*`, or NULL when absent. */
+/* The value a path gives (a copy, so parameters never alias the event): the
+ * value itself, a list for `*`, or NULL when absent. */
 static json_t *path_value(const json_t *event, const struct route_path *p)
 {
     if (p->has_any) {
         json_t *arr = json_array();
         route_path_walk(event, p, collect, arr);
-        return arr;
+        json_t *copy = json_deep_copy(arr);
+        json_decref(arr);
+        return copy;
     }
     const json_t *v = route_path_get(event, p);
-    return v != NULL ? json_incref((json_t *)v) : NULL;
+    return v != NULL ? json_deep_copy(v) : NULL;
 }
 
 static void append_text(char **buf, size_t *len, const char *s)
@@ -269,7 +279,10 @@ int route_params_build(const struct route *r, const json_t *event, json_t **out,
             goto fail;
         }
     }
-    json_object_set(obj, "nbsoar_event", (json_t *)event);
+    if (json_object_set_new(obj, "nbsoar_event", json_deep_copy(event)) != 0) {
+        snprintf(err, errlen, "route %s: cannot copy the event (out of memory)", r->name);
+        goto fail;
+    }
     *out = obj;
     return 0;
 fail:

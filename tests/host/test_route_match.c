@@ -281,6 +281,8 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
         "param.dry = false\n"
         "param.label = \"50\"\n"
         "param.word = hello world\n"
+        "param.hex = 0x10\n"
+        "param.huge = 1e999\n"
         "param.absent = {fields.nothere}\n",
         SPLUNK, &rc, err);
     cr_assert_eq(rc, 0, "%s", err);
@@ -297,6 +299,8 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
     cr_assert(json_is_false(json_object_get(p, "dry")));
     cr_assert_str_eq(json_string_value(json_object_get(p, "label")), "50");
     cr_assert_str_eq(json_string_value(json_object_get(p, "word")), "hello world");
+    cr_assert_str_eq(json_string_value(json_object_get(p, "hex")), "0x10");
+    cr_assert_str_eq(json_string_value(json_object_get(p, "huge")), "1e999");
     cr_assert(json_is_null(json_object_get(p, "absent")));
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(p, "nbsoar_event"),
                                                        "id")), "n1");
