@@ -477,3 +477,34 @@ Test(journal, a_read_only_handle_sees_what_the_writer_committed)
     journal_close(w);
     json_decref(e);
 }
+
+Test(journal, replay_adds_jobs_and_retry_requeues_a_finished_job)
+{
+    struct journal *j = open_ok();
+    json_t *e = event("{\"id\":\"rp1\",\"source\":\"s\"}");
+    char ids[1][JOURNAL_ID_SIZE];
+    int64_t rowid;
+    journal_add_event(j, NULL, e, &one_job, 1, &rowid, ids, err, sizeof(err));
+    struct journal_job job;
+    cr_assert_eq(journal_claim_job(j, &job, err, sizeof(err)), 1);
+    cr_assert_eq(journal_requeue_job(j, job.id, err, sizeof(err)), -1, "running: refused");
+    struct journal_job_result res = {.status = JOURNAL_JOB_FAILED, .error = "NameError: x"};
+    cr_assert_eq(journal_finish_job(j, job.id, &res, err, sizeof(err)), 0, "%s", err);
+    journal_job_clear(&job);
+    cr_assert_eq(journal_requeue_job(j, ids[0], err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(journal_claim_job(j, &job, err, sizeof(err)), 1);
+    cr_assert_str_eq(job.id, ids[0]);
+    cr_assert_eq(job.attempt, 2);
+    journal_job_clear(&job);
+
+    struct journal_job_in replay = {.route = "other", .notebook = "other.ipynb"};
+    char rid[1][JOURNAL_ID_SIZE];
+    cr_assert_eq(journal_add_jobs(j, rowid, &replay, 1, rid, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(journal_claim_job(j, &job, err, sizeof(err)), 1);
+    cr_assert_str_eq(job.id, rid[0]);
+    cr_assert_str_eq(job.event_id, "rp1");
+    cr_assert_eq(job.max_attempts, 1, "no retries unless asked");
+    journal_job_clear(&job);
+    json_decref(e);
+    journal_close(j);
+}
