@@ -3,9 +3,10 @@
  * alerts; the routes mix regexes (each its own pattern), equalities, exists,
  * negations, `*` paths, any-of routes and a default route.  Every route but
  * the default has continue = true, so each event is tested against all of
- * them (the worst case; a first-match config does less).
+ * them: the worst case.  -1 drops continue (first match wins), as most
+ * configs are written.
  *
- *   build/bench/route_bench [-n EVENTS_PER_RUN] [-r RUNS]
+ *   build/bench/route_bench [-n EVENTS_PER_RUN] [-r RUNS] [-1]
  * prints each run and the median. */
 #include <getopt.h>
 #include <stdarg.h>
@@ -65,7 +66,7 @@ static const char *const users[] = {"svc_backup", "kim", "administrator", "j.doe
 static const char *const galaxies[] = {"LockBit", "BlackCat", "Conti", "Royal", "Akira",
                                        "Play", "Emotet", "QakBot"};
 
-static void build_routes(void)
+static void build_routes(const char *cont)
 {
     char *n;
     /* 35 Splunk routes: source, a rule-name regex each, some urgency / user tests. */
@@ -76,15 +77,15 @@ static void build_routes(void)
         n = fmt("~ /%s.*%s|%d-unused/i", word, strrchr(rule, ' ') + 1, i);
         if (i % 3 == 0)
             route("splunk", "match.source", "splunk", "match.fields.rule_name", n,
-                  "match.fields.urgency", "high", "notebooks", "s.ipynb", "continue", "true",
+                  "match.fields.urgency", "high", "notebooks", "s.ipynb", "continue", cont,
                   "param.user", "{fields.user}", NULL);
         else if (i % 3 == 1)
             route("splunk", "match.source", "splunk", "match.fields.rule_name", n,
                   "match.fields.user", fmt("! ~ /^(svc_|%s)/", users[i % 8]),
-                  "notebooks", "s.ipynb, t.ipynb", "continue", "true", NULL);
+                  "notebooks", "s.ipynb, t.ipynb", "continue", cont, NULL);
         else
             route("splunk", "match.type", "notable", "match.fields.search_name", n,
-                  "match.fields.dest", "exists", "notebooks", "s.ipynb", "continue", "true", NULL);
+                  "match.fields.dest", "exists", "notebooks", "s.ipynb", "continue", cont, NULL);
     }
     /* 30 MISP routes: galaxy tags, attribute types, threat level. */
     for (int i = 0; i < 30; i++) {
@@ -92,11 +93,11 @@ static void build_routes(void)
             route("misp", "match.source", "misp", "match.fields.tags",
                   fmt("~ /misp-galaxy:ransomware=\"%s%s\"/", galaxies[i % 8],
                       i >= 16 ? "-v2" : ""),
-                  "notebooks", "m.ipynb", "continue", "true", NULL);
+                  "notebooks", "m.ipynb", "continue", cont, NULL);
         else
             route("misp", "match.ref.system", "misp", "match.fields.attributes.*.type",
                   i % 3 ? "ip-dst" : "sha256", "match.fields.threat_level_id",
-                  fmt("%d", 1 + i % 4), "notebooks", "m.ipynb", "continue", "true", NULL);
+                  fmt("%d", 1 + i % 4), "notebooks", "m.ipynb", "continue", cont, NULL);
     }
     /* 25 TheHive routes: title regexes, severity, tags, observables. */
     for (int i = 0; i < 25; i++) {
@@ -104,18 +105,18 @@ static void build_routes(void)
             route("thehive", "match.source", "thehive", "match.title",
                   fmt("~ /\\b(phish\\w*|invoice-%d|credential)\\b/i", i),
                   "match.fields.severity", fmt("%d", 1 + i % 3), "notebooks", "h.ipynb",
-                  "continue", "true", NULL);
+                  "continue", cont, NULL);
         else
             route("thehive", "match.raw.tags", i % 4 == 1 ? "phishing" : "malware",
                   "match.raw.observables.*.dataType", i % 3 ? "url" : "mail",
-                  "match.fields.urls", "exists", "notebooks", "h.ipynb", "continue", "true",
+                  "match.fields.urls", "exists", "notebooks", "h.ipynb", "continue", cont,
                   NULL);
     }
     /* 9 generic routes: any-of, negations, regex on hosts. */
     for (int i = 0; i < 9; i++)
         route("generic", "mode", "any", "match.type", "detection", "match.fields.dest",
               fmt("~ /^DC%02d\\./", i), "match.fields.signed", "false", "notebooks", "g.ipynb",
-              "continue", "true", NULL);
+              "continue", cont, NULL);
     route("fallback", "default", "true", "notebooks", "generic.ipynb", NULL);
 }
 
@@ -191,13 +192,16 @@ int main(int argc, char **argv)
 {
     long per_run = 1000000;
     int runs = 5, opt;
-    while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-        if (opt == 'n')
+    const char *cont = "true";
+    while ((opt = getopt(argc, argv, "n:r:1")) != -1) {
+        if (opt == '1')
+            cont = "false";
+        else if (opt == 'n')
             per_run = atol(optarg);
         else if (opt == 'r')
             runs = atoi(optarg);
         else {
-            fprintf(stderr, "usage: %s [-n events per run] [-r runs]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-n events per run] [-r runs] [-1]\n", argv[0]);
             return 2;
         }
     }
@@ -205,7 +209,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bad -n or -r\n");
         return 2;
     }
-    build_routes();
+    build_routes(cont);
     struct route_errors errs = {0};
     struct route_table *t = route_table_build(defs, n_defs, &errs);
     for (size_t i = 0; i < errs.n; i++)
@@ -223,8 +227,10 @@ int main(int argc, char **argv)
     size_t total_jobs = 0;
     for (int i = 0; i < N_EVENTS; i++)
         total_jobs += route_table_match(t, m, events[i], jobs, max_jobs);
-    printf("%zu routes, %d distinct events (Splunk/MISP/TheHive), %.2f jobs per event\n",
-           route_table_count(t), N_EVENTS, (double)total_jobs / N_EVENTS);
+    printf("%zu routes (%s), %d distinct events (Splunk/MISP/TheHive), %.2f jobs per event\n",
+           route_table_count(t), cont[0] == 't' ? "all tried: continue = true"
+                                                : "first match wins",
+           N_EVENTS, (double)total_jobs / N_EVENTS);
 
     /* CPU time of this thread is the figure ("on one core"): other work on
      * the machine does not count against it.  Wall time is shown beside. */
