@@ -90,6 +90,9 @@ int route_cond_parse(const char *value, struct route_pred *pr, int *negate,
         if (pr->re == NULL)
             return -1;
         pr->jit = pcre2_jit_compile(pr->re, PCRE2_JIT_COMPLETE) == 0;
+        /* A case-sensitive pattern without any metacharacter is a substring
+         * search (`~ /misp-galaxy:ransomware="LockBit"/`): memmem, same result. */
+        pr->literal = flags == 0 && strcspn(pat, "\\^$.[]|()?*+{}") >= pat_len;
         pr->re_flags = flags;
         pr->operand = strndup(pat, pat_len);
         pr->operand_len = pat_len;

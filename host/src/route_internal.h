@@ -42,6 +42,7 @@ struct route_pred {
     pcre2_code *re;
     uint32_t re_flags;
     int jit;             /* JIT compile succeeded */
+    int literal;         /* regex that is plain text: matched with memmem */
     char *key;           /* canonical form for sharing */
 };
 
@@ -68,6 +69,15 @@ struct route_param {
     size_t n_pieces;
 };
 
+/* A cheap test that some routes require (equality or exists, in an all-of
+ * route): evaluated first, and when it fails every route in `routes` is
+ * struck off at once instead of one by one. */
+struct route_guard {
+    int pred;
+    int negate;
+    uint64_t *routes;   /* bitmap over route_table.routes */
+};
+
 struct route_table {
     struct route *routes;     /* evaluation order; default last */
     size_t n_routes;
@@ -76,6 +86,9 @@ struct route_table {
     struct route_pred *preds;
     size_t n_preds;
     size_t max_jobs;
+    struct route_guard *guards;
+    size_t n_guards;
+    size_t n_words;           /* uint64_t words in a route bitmap */
 };
 
 /* Paths (route_path.c). */
@@ -96,6 +109,10 @@ int route_path_walk(const json_t *event, const struct route_path *p,
  * pr->path and pr->key are the caller's (route_cond.c). */
 int route_cond_parse(const char *value, struct route_pred *pr, int *negate,
                      char *err, size_t errlen);
+
+/* Builds t->guards once the routes are in their final order (route_match.c). */
+int route_guards_build(struct route_table *t);
+void route_guards_free(struct route_table *t);
 
 /* Templates (route_param.c). */
 int route_param_parse(const char *name, const char *value, struct route_param *out,

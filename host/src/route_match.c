@@ -29,6 +29,7 @@ struct route_matcher {
     uint32_t gen;
     struct path_cache *paths;
     uint32_t *pred_state;   /* gen << 1 | result */
+    uint64_t *live;         /* routes still possible for this event */
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
@@ -43,11 +44,13 @@ struct route_matcher *route_matcher_new(const struct route_table *t)
     size_t np = t->n_paths ? t->n_paths : 1, nq = t->n_preds ? t->n_preds : 1;
     m->paths = calloc(np, sizeof(*m->paths));
     m->pred_state = calloc(nq, sizeof(*m->pred_state));
+    m->live = calloc(t->n_words ? t->n_words : 1, sizeof(*m->live));
     /* One pair is enough: only "did it match" is asked. */
     m->md = pcre2_match_data_create(1, NULL);
     m->mctx = pcre2_match_context_create(NULL);
     m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
-    if (m->paths == NULL || m->pred_state == NULL || m->md == NULL || m->mctx == NULL) {
+    if (m->paths == NULL || m->pred_state == NULL || m->live == NULL || m->md == NULL ||
+        m->mctx == NULL) {
         route_matcher_free(m);
         return NULL;
     }
@@ -64,6 +67,7 @@ void route_matcher_free(struct route_matcher *m)
         return;
     free(m->paths);
     free(m->pred_state);
+    free(m->live);
     pcre2_match_data_free(m->md);
     pcre2_match_context_free(m->mctx);
     pcre2_jit_stack_free(m->jit_stack);
@@ -91,6 +95,8 @@ static int regex_text(struct route_matcher *m, const struct route_pred *pr,
     /* The JIT entry skips pcre2_match's option checks and UTF-8 scan: the
      * text is valid UTF-8 because jansson validates every string it makes
      * (see the header).  Numbers' text is ASCII. */
+    if (pr->literal)
+        return memmem(s, len, pr->operand, pr->operand_len) != NULL;
     int rc = pr->jit ? pcre2_jit_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx)
                      : pcre2_match(pr->re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mctx);
     return rc >= 0;
@@ -202,25 +208,88 @@ static size_t add_jobs(const struct route *r, size_t n, struct route_job *jobs, 
     return n;
 }
 
+/* Strikes off the routes whose guard fails for this event. */
+static void apply_guards(struct route_matcher *m, const json_t *event)
+{
+    const struct route_table *t = m->t;
+    for (size_t w = 0; w < t->n_words; w++)
+        m->live[w] = ~(uint64_t)0;
+    for (size_t g = 0; g < t->n_guards; g++) {
+        const struct route_guard *gd = &t->guards[g];
+        if (eval_pred(m, event, gd->pred) != gd->negate)
+            continue;
+        for (size_t w = 0; w < t->n_words; w++)
+            m->live[w] &= ~gd->routes[w];
+    }
+}
+
 size_t route_table_match(const struct route_table *t, struct route_matcher *m,
                          const json_t *event, struct route_job *jobs, size_t max_jobs)
 {
     next_generation(m);
+    apply_guards(m, event);
     size_t n = 0;
     int matched = 0;
-    for (size_t i = 0; i < t->n_routes; i++) {
-        const struct route *r = &t->routes[i];
-        if (r->is_default) {
-            if (!matched)
-                n = add_jobs(r, n, jobs, max_jobs);
-            break;
+    for (size_t w = 0; w < t->n_words; w++) {
+        for (uint64_t bits = m->live[w]; bits != 0; bits &= bits - 1) {
+            size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (i >= t->n_routes)
+                return n;
+            const struct route *r = &t->routes[i];
+            if (r->is_default)
+                return matched ? n : add_jobs(r, n, jobs, max_jobs);
+            if (!route_matches(m, r, event))
+                continue;
+            matched = 1;
+            n = add_jobs(r, n, jobs, max_jobs);
+            if (!r->cont)
+                return n;
         }
-        if (!route_matches(m, r, event))
-            continue;
-        matched = 1;
-        n = add_jobs(r, n, jobs, max_jobs);
-        if (!r->cont)
-            break;
     }
     return n;
+}
+
+/* A route's guard: its first test when that one is cheap and required. */
+static int guard_of(const struct route *r)
+{
+    if (r->is_default || r->any || r->n_conds == 0 || r->conds[0].cost > PRED_EQ)
+        return 0;
+    return 1;
+}
+
+int route_guards_build(struct route_table *t)
+{
+    t->n_words = (t->n_routes + 63) / 64;
+    for (size_t i = 0; i < t->n_routes; i++) {
+        const struct route *r = &t->routes[i];
+        if (!guard_of(r))
+            continue;
+        size_t g = 0;
+        while (g < t->n_guards && (t->guards[g].pred != r->conds[0].pred ||
+                                   t->guards[g].negate != r->conds[0].negate))
+            g++;
+        if (g == t->n_guards) {
+            struct route_guard *grown = realloc(t->guards, (g + 1) * sizeof(*grown));
+            if (grown == NULL)
+                return -1;
+            t->guards = grown;
+            t->guards[g] = (struct route_guard){.pred = r->conds[0].pred,
+                                                .negate = r->conds[0].negate,
+                                                .routes = calloc(t->n_words, sizeof(uint64_t))};
+            t->n_guards++;
+            if (t->guards[g].routes == NULL)
+                return -1;
+        }
+        t->guards[g].routes[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    return 0;
+}
+
+void route_guards_free(struct route_table *t)
+{
+    for (size_t g = 0; g < t->n_guards; g++)
+        free(t->guards[g].routes);
+    free(t->guards);
+    t->guards = NULL;
+    t->n_guards = 0;
 }

@@ -407,6 +407,10 @@ struct route_table *route_table_build(const struct route_def *defs, size_t n_def
     }
     if (t->n_routes > 1)
         qsort(t->routes, t->n_routes, sizeof(*t->routes), route_cmp);
+    if (route_guards_build(t) != 0) {
+        route_table_free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -426,6 +430,7 @@ void route_table_free(struct route_table *t)
         pcre2_code_free(t->preds[i].re);
     }
     free(t->preds);
+    route_guards_free(t);
     free(t);
 }
 

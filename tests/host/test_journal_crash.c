@@ -205,12 +205,19 @@ Test(journal_crash, kill_9_at_random_points_loses_nothing_and_repeats_nothing_ap
     unsigned seed = (unsigned)time(NULL);
     srand(seed);
     static char acks[1 << 16];
-    /* How long a whole life takes here, so the kills land inside one. */
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    run_child(0, 0, 0, acks, sizeof(acks));
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long life_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    /* How long a whole life takes here (the faster of two), so the kills
+     * land inside one even on a busy machine. */
+    long life_us = 0;
+    for (int k = 0; k < 2; k++) {
+        teardown();
+        setup();
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        run_child(0, 0, 0, acks, sizeof(acks));
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+        life_us = k == 0 || us < life_us ? us : life_us;
+    }
     cr_log_info("seed %u, one life %ld us", seed, life_us);
     int killed = 0;
     for (int trial = 0; trial < TRIALS; trial++) {
@@ -218,12 +225,13 @@ Test(journal_crash, kill_9_at_random_points_loses_nothing_and_repeats_nothing_ap
         setup();
         acks[0] = '\0';
         for (int life = 0; life < KILLED_LIVES; life++)
-            killed += run_child(life, (int)(life_us / 20 + rand() % (life_us * 4 / 5 + 1)), 0,
+            killed += run_child(life, (int)(life_us / 50 + rand() % (life_us / 2 + 1)), 0,
                                 acks, sizeof(acks));
         run_child(KILLED_LIVES, 0, 0, acks, sizeof(acks));
         check_final_state(acks);
     }
-    cr_assert_geq(killed, TRIALS, "most lives must die mid-way (seed %u)", seed);
+    cr_log_info("%d of %d lives killed mid-way", killed, TRIALS * KILLED_LIVES);
+    cr_assert_geq(killed, TRIALS, "too few lives died mid-way (seed %u)", seed);
 }
 
 Test(journal_crash, crash_between_sink_and_mark_repeats_only_that_operation)

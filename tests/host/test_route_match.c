@@ -6,7 +6,7 @@
 
 /* A minimal INI reader for the tests: `[route NAME]` and `key = value`
  * lines become route_defs with file "t.conf" and real line numbers. */
-#define MAX_DEFS 16
+#define MAX_DEFS 160
 #define MAX_KV 32
 static struct route_def defs[MAX_DEFS];
 static struct route_kv kvs[MAX_DEFS][MAX_KV];
@@ -28,6 +28,7 @@ static size_t read_ini(const char *ini)
         if (strncmp(l, "[route ", 7) == 0) {
             char *end = strchr(l, ']');
             *end = '\0';
+            cr_assert_lt(n, MAX_DEFS);
             defs[n] = (struct route_def){.name = l + 7, .file = "t.conf", .line = line,
                                          .kv = kvs[n], .n_kv = 0};
             n++;
@@ -42,6 +43,7 @@ static size_t read_ini(const char *ini)
         while (*v == ' ')
             v++;
         struct route_def *d = &defs[n - 1];
+        cr_assert_lt(d->n_kv, MAX_KV);
         kvs[n - 1][d->n_kv++] = (struct route_kv){.key = l, .value = v, .file = "t.conf",
                                                   .line = line};
     }
@@ -404,5 +406,65 @@ Test(route_match, policy_keys_are_kept)
     cr_assert_eq(r->retries, 3);
     cr_assert_eq(r->backoff_ms, 500);
     cr_assert_eq(r->backoff_max_ms, 3600000);
+    route_table_free(t);
+}
+
+Test(route_match, many_routes_across_bitmap_words_keep_order_and_guards)
+{
+    /* 130 routes over three 64-bit words, guards on two sources, any-of
+     * routes without a guard in between. */
+    static char ini[32768];
+    size_t len = 0;
+    for (int i = 0; i < 130; i++) {
+        const char *body = i % 3 == 0 ? "match.source = splunk\n"
+                         : i % 3 == 1 ? "match.source = misp\n"
+                                      : "mode = any\nmatch.source = nope\nmatch.title = ~ /ticket/\n";
+        len += (size_t)snprintf(ini + len, sizeof(ini) - len,
+                                "[route r%d]\n%snotebooks = n%d\ncontinue = true\n", i, body, i);
+    }
+    snprintf(ini + len, sizeof(ini) - len, "[route d]\ndefault = true\nnotebooks = d\n");
+    struct route_table *t = build_ok(ini);
+    char expect[4096] = "";
+    for (int i = 0; i < 130; i++) {
+        if (i % 3 == 1)
+            continue;
+        char one[32];
+        snprintf(one, sizeof(one), "%sr%d:n%d", expect[0] ? " " : "", i, i);
+        strcat(expect, one);
+    }
+    json_t *ev = json_loads(SPLUNK, 0, NULL);
+    struct route_matcher *m = route_matcher_new(t);
+    struct route_job jobs[200];
+    size_t n = route_table_match(t, m, ev, jobs, 200);
+    char got[4096] = "";
+    for (size_t i = 0; i < n; i++) {
+        char one[32];
+        snprintf(one, sizeof(one), "%s%s:%s", i ? " " : "", jobs[i].route->name,
+                 jobs[i].notebook);
+        strcat(got, one);
+    }
+    cr_assert_str_eq(got, expect);
+    /* Nothing matches: only the default route, which sits in the last word. */
+    json_t *none = json_loads("{\"source\":\"edr\",\"title\":\"x\"}", 0, NULL);
+    cr_assert_eq(route_table_match(t, m, none, jobs, 200), 1);
+    cr_assert_str_eq(jobs[0].route->name, "d");
+    json_decref(none);
+    json_decref(ev);
+    route_matcher_free(m);
+    route_table_free(t);
+}
+
+Test(route_match, literal_regex_is_a_substring_search)
+{
+    struct route_table *t = build_ok(
+        "[route lit]\nmatch.fields.tags = ~ /misp-galaxy:ransomware=\"LockBit\"/\nnotebooks = l\n"
+        "continue = true\n"
+        "[route ci]\nmatch.fields.tags = ~ /LOCKBIT/i\nnotebooks = c\ncontinue = true\n"
+        "[route empty]\nmatch.title = regex:\nnotebooks = e\n");
+    cr_assert_str_eq(match_str(t, "{\"title\":\"\",\"fields\":{\"tags\":[\"tlp:white\","
+                                  "\"misp-galaxy:ransomware=\\\"LockBit\\\"\"]}}"),
+                     "lit:l ci:c empty:e");
+    cr_assert_str_eq(match_str(t, "{\"title\":\"\",\"fields\":{\"tags\":[\"lockbit\"]}}"),
+                     "ci:c empty:e");
     route_table_free(t);
 }
