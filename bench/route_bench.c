@@ -213,7 +213,7 @@ int main(int argc, char **argv)
     struct route_errors errs = {0};
     struct route_table *t = route_table_build(defs, n_defs, &errs);
     for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "%s\n", errs.msgs[i]);
+        fprintf(stderr, "%s\n", errs.items[i].msg);
     if (t == NULL)
         return 1;
     static json_t *events[N_EVENTS];

@@ -81,9 +81,19 @@ struct route_def {
     size_t n_kv;
 };
 
-/* Collected build errors, one line each ("file:line: [route X] key: why"). */
+/* One build error.  msg is the whole line, "FILE:LINE: [route X] key: why";
+ * file, line and text (msg + text_off: "[route X] key: why") are there for
+ * a diagnostics list that prints the location itself. */
+struct route_error {
+    char *msg;       /* OWNED */
+    char *file;      /* OWNED; NULL when unknown */
+    int line;
+    size_t text_off;
+};
+
+/* Collected build errors, in the order found. */
 struct route_errors {
-    char **msgs;   /* OWNED by the list */
+    struct route_error *items;   /* OWNED by the list */
     size_t n;
 };
 void route_errors_free(struct route_errors *errs);

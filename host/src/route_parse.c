@@ -15,10 +15,12 @@
 
 void route_errors_free(struct route_errors *errs)
 {
-    for (size_t i = 0; i < errs->n; i++)
-        free(errs->msgs[i]);
-    free(errs->msgs);
-    errs->msgs = NULL;
+    for (size_t i = 0; i < errs->n; i++) {
+        free(errs->items[i].msg);
+        free(errs->items[i].file);
+    }
+    free(errs->items);
+    errs->items = NULL;
     errs->n = 0;
 }
 
@@ -34,19 +36,22 @@ static void add_error(struct route_errors *errs, const char *file, int line,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    char where[512];
+    int off = snprintf(where, sizeof(where), "%s:%d: ", file ? file : "?", line);
     char *full = NULL;
-    int rc = key != NULL
-        ? asprintf(&full, "%s:%d: [route %s] %s: %s", file ? file : "?", line, route, key, msg)
-        : asprintf(&full, "%s:%d: [route %s] %s", file ? file : "?", line, route, msg);
+    int rc = key != NULL ? asprintf(&full, "%s[route %s] %s: %s", where, route, key, msg)
+                         : asprintf(&full, "%s[route %s] %s", where, route, msg);
     if (rc < 0)
         return;
-    char **grown = realloc(errs->msgs, (errs->n + 1) * sizeof(*grown));
+    struct route_error *grown = realloc(errs->items, (errs->n + 1) * sizeof(*grown));
     if (grown == NULL) {
         free(full);
         return;
     }
-    errs->msgs = grown;
-    errs->msgs[errs->n++] = full;
+    errs->items = grown;
+    errs->items[errs->n++] = (struct route_error){
+        .msg = full, .file = file ? strdup(file) : NULL, .line = line,
+        .text_off = off > 0 && (size_t)off < sizeof(where) ? (size_t)off : 0};
 }
 
 /* "500ms", "30s", "10m", "1h", "1d" or plain seconds. */

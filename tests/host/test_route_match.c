@@ -61,7 +61,7 @@ static struct route_table *build_ok(const char *ini)
     struct route_errors errs = {0};
     struct route_table *t = build(ini, &errs);
     for (size_t i = 0; i < errs.n; i++)
-        cr_log_error("%s", errs.msgs[i]);
+        cr_log_error("%s", errs.items[i].msg);
     cr_assert_not_null(t, "table should build");
     route_errors_free(&errs);
     return t;
@@ -331,7 +331,7 @@ static char *first_error(const char *ini)
     cr_assert_null(t, "table should not build");
     cr_assert_geq(errs.n, 1);
     static char msg[1024];
-    snprintf(msg, sizeof(msg), "%s", errs.msgs[0]);
+    snprintf(msg, sizeof(msg), "%s", errs.items[0].msg);
     route_errors_free(&errs);
     return msg;
 }
@@ -390,6 +390,10 @@ Test(route_errors, all_errors_are_collected_at_once)
                                   "[route b]\nnotebooks = b\nretries = -1\n", &errs);
     cr_assert_null(t);
     cr_assert_eq(errs.n, 3);
+    cr_assert_str_eq(errs.items[2].file, "t.conf");
+    cr_assert_eq(errs.items[2].line, 7);
+    cr_assert_str_eq(errs.items[2].msg + errs.items[2].text_off,
+                     "[route b] retries: '-1': write a number of retries from 0 to 1000");
     route_errors_free(&errs);
 }
 
