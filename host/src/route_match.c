@@ -1,7 +1,8 @@
 /* Matching events against a built route table: the hot path.  Each path is
  * looked up and each distinct test evaluated at most once per event (cached
  * by a generation number), so 100 routes sharing `source = splunk` cost one
- * comparison; nothing here allocates. */
+ * comparison, and a failed shared test strikes off all its routes at once
+ * (guards); nothing here allocates. */
 #include "route_internal.h"
 
 #include <stdio.h>
@@ -282,6 +283,18 @@ int route_guards_build(struct route_table *t)
         }
         t->guards[g].routes[i / 64] |= (uint64_t)1 << (i % 64);
     }
+    /* A guard over one route saves nothing: its test runs in the route. */
+    size_t kept = 0;
+    for (size_t g = 0; g < t->n_guards; g++) {
+        size_t routes = 0;
+        for (size_t w = 0; w < t->n_words; w++)
+            routes += (size_t)__builtin_popcountll(t->guards[g].routes[w]);
+        if (routes < 2)
+            free(t->guards[g].routes);
+        else
+            t->guards[kept++] = t->guards[g];
+    }
+    t->n_guards = kept;
     return 0;
 }
 
