@@ -14,7 +14,8 @@
  *   continue  = false                   # true: later routes are tried too
  *   notebooks = golden_ticket_ads.ipynb, generic.ipynb   # one job per notebook
  *   param.user    = {fields.user}       # the JSON value, type kept (string, number, list...)
- *   param.summary = {title} on {fields.dest}   # text: values interpolated
+ *   param.ips     = {fields.attributes.*.value}   # with `*`: a list of what was found
+ *   param.summary = {title} on {fields.dest}   # text: values interpolated ({{ for a brace)
  *   param.limit   = 50                  # literal: 50 is a number, true/false/null, "50" a string
  *   param_missing = null                # null (default) | error: a {path} that is absent
  *   executor  = local                   # executor instance; default: the host's default
@@ -42,11 +43,12 @@
  *   = TEXT           equality; the `=` may be left out when TEXT does not
  *                    start with ~, ! or =, or spell exists or regex:
  *   ! TEST           negation of any test above (`! exists`, `! ~ /x/`, `!= x`)
- * Values are compared as text: strings as they are, numbers as written in
- * JSON (1, 2.5), true/false, null.  When the path reaches a list, the test
- * holds if it holds for any element; a missing path makes `~` and `=` false
- * (so their negation true).  A route without any match.* key matches every
- * event.
+ * `=` compares strings exactly (case matters), numbers as numbers (`= 5`
+ * matches 5 and 5.0), booleans and null by their JSON spelling (true, false,
+ * null).  `~` sees numbers and booleans as JSON writes them ("87600",
+ * "true").  When the path reaches a list, the test holds if it holds for any
+ * element; a missing path makes `~` and `=` false (so their negation true).
+ * A route without any match.* key matches every event.
  *
  * Errors name the file and line: unknown keys, a bad path, a bad regex
  * (pattern, PCRE2 offset and message), a bad number or duration, a default

@@ -120,8 +120,10 @@ Test(route_match, equality_on_numbers_booleans_and_lists)
         "[route bool]\nmatch.fields.signed = false\nnotebooks = b\ncontinue = true\n"
         "[route list]\nmatch.fields.tags = kerberos\nnotebooks = l\ncontinue = true\n"
         "[route null]\nmatch.fields.empty = null\nnotebooks = n\ncontinue = true\n"
+        "[route asreal]\nmatch.fields.ticket_lifetime_hours = 87600.0\nnotebooks = ar\n"
+        "continue = true\n"
         "[route wrong]\nmatch.fields.ticket_lifetime_hours = 8760\nnotebooks = w\n");
-    cr_assert_str_eq(match_str(t, SPLUNK), "int:i real:r bool:b list:l null:n");
+    cr_assert_str_eq(match_str(t, SPLUNK), "int:i real:r bool:b list:l null:n asreal:ar");
     route_table_free(t);
 }
 
