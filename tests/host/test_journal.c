@@ -508,3 +508,27 @@ Test(journal, replay_adds_jobs_and_retry_requeues_a_finished_job)
     json_decref(e);
     journal_close(j);
 }
+
+Test(journal, a_job_that_keeps_taking_the_host_down_ends_dead)
+{
+    struct journal *j = open_ok();
+    json_t *e = event("{\"id\":\"poison\",\"source\":\"s\"}");
+    struct journal_job_in once = {.route = "r", .notebook = "n.ipynb", .retries = 0};
+    journal_add_event(j, NULL, e, &once, 1, NULL, NULL, err, sizeof(err));
+    struct journal_recovery r = {0};
+    int claims = 0;
+    struct journal_job job;
+    while (journal_claim_job(j, &job, err, sizeof(err)) == 1) {
+        claims++;
+        journal_job_clear(&job);
+        /* The host dies while the job runs; the next start recovers. */
+        cr_assert_eq(journal_recover(j, &r, err, sizeof(err)), 0, "%s", err);
+    }
+    cr_assert_eq(claims, 1 + JOURNAL_CRASH_ALLOWANCE);
+    cr_assert_eq(r.jobs_dead, 1);
+    struct journal_stats s;
+    journal_stats(j, &s, err, sizeof(err));
+    cr_assert_eq(s.dead, 1);
+    json_decref(e);
+    journal_close(j);
+}
