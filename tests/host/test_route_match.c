@@ -230,8 +230,14 @@ Test(route_match, paths_with_indices_wildcards_and_quoted_names)
         "[route star]\nmatch.fields.attributes.*.type = ip-dst\nnotebooks = star\ncontinue = true\n"
         "[route quoted]\nmatch.fields.\"kibana.alert.rule.name\" = dotted\nnotebooks = q\n"
         "continue = true\n"
-        "[route ref]\nmatch.ref.kind = notable\nnotebooks = ref\n");
-    cr_assert_str_eq(match_str(t, SPLUNK), "idx:idx star:star quoted:q ref:ref");
+        "[route ref]\nmatch.ref.kind = notable\nnotebooks = ref\ncontinue = true\n"
+        "[route through]\nmatch.fields.attributes.type = ip-dst\nnotebooks = th\n"
+        "continue = true\n"
+        "[route through_ex]\nmatch.fields.attributes.value = exists\nnotebooks = te\n"
+        "continue = true\n"
+        "[route through_no]\nmatch.fields.attributes.type = sha256\nnotebooks = tn\n");
+    cr_assert_str_eq(match_str(t, SPLUNK),
+                     "idx:idx star:star quoted:q ref:ref through:th through_ex:te");
     route_table_free(t);
 }
 
@@ -279,6 +285,8 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
         "param.hours = {fields.ticket_lifetime_hours}\n"
         "param.tags = {fields.tags}\n"
         "param.ips = {fields.attributes.*.value}\n"
+        "param.types = {fields.attributes.type}\n"
+        "param.nothing = {fields.attributes.nothere}\n"
         "param.summary = {title} for {fields.user} ({fields.ticket_lifetime_hours}h) {{x}}\n"
         "param.limit = 50\n"
         "param.ratio = 0.5\n"
@@ -296,6 +304,10 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
     char *ips = json_dumps(json_object_get(p, "ips"), JSON_COMPACT);
     cr_assert_str_eq(ips, "[\"a.example\",\"198.51.100.23\"]");
     free(ips);
+    char *types = json_dumps(json_object_get(p, "types"), JSON_COMPACT);
+    cr_assert_str_eq(types, "[\"domain\",\"ip-dst\"]");
+    free(types);
+    cr_assert(json_is_null(json_object_get(p, "nothing")));
     cr_assert_str_eq(json_string_value(json_object_get(p, "summary")),
                      "Golden ticket for svc_backup (87600h) {x}");
     cr_assert_eq(json_integer_value(json_object_get(p, "limit")), 50);
