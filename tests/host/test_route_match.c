@@ -434,9 +434,10 @@ Test(route_match, many_routes_across_bitmap_words_keep_order_and_guards)
     static char ini[32768];
     size_t len = 0;
     for (int i = 0; i < 130; i++) {
-        const char *body = i % 3 == 0 ? "match.source = splunk\n"
-                         : i % 3 == 1 ? "match.source = misp\n"
-                                      : "mode = any\nmatch.source = nope\nmatch.title = ~ /ticket/\n";
+        static const char *const bodies[] = {
+            "match.source = splunk\n", "match.source = misp\n",
+            "mode = any\nmatch.source = nope\nmatch.title = ~ /ticket/\n"};
+        const char *body = bodies[i % 3];
         len += (size_t)snprintf(ini + len, sizeof(ini) - len,
                                 "[route r%d]\n%snotebooks = n%d\ncontinue = true\n", i, body, i);
     }
