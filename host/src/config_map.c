@@ -198,6 +198,13 @@ static void report_unknown(const char *file, const struct conf_section *s,
                            const struct conf_entry *e, const struct nbsoar_config_key *keys,
                            const char *owner, struct diags *d)
 {
+    for (size_t i = 0; keys != NULL && keys[i].name != NULL; i++) {
+        if ((keys[i].flags & NBSOAR_KEY_PREFIX) && strcmp(keys[i].name, e->key) == 0) {
+            diags_add(d, file, e->line, "%s: key '%s' needs a name after the prefix ('%sNAME')",
+                      config_section_label(s), e->key, e->key);
+            return;
+        }
+    }
     const char *best = NULL;
     size_t best_dist = 3;
     char known[512] = "";
