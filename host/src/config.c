@@ -367,6 +367,16 @@ const struct conf_section *conf_find(const struct conf *c, enum conf_kind kind, 
     return find_section(c, kind, name, name ? strlen(name) : 0);
 }
 
+const struct conf_section *conf_next(const struct conf *c, enum conf_kind kind,
+                                     const struct conf_section *after)
+{
+    size_t i = after ? (size_t)(after - c->sections) + 1 : 0;
+    for (; i < c->n_sections; i++)
+        if (c->sections[i].kind == kind)
+            return &c->sections[i];
+    return NULL;
+}
+
 const struct conf_entry *conf_entry_find(const struct conf_section *s, const char *key)
 {
     for (size_t i = 0; i < s->n_entries; i++)

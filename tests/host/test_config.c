@@ -50,6 +50,9 @@ Test(config, parses_sections_keys_lines_and_comments)
     cr_assert_not_null(r);
     cr_assert_str_eq(conf_get(r, "match"), ".*");
     cr_assert_null(conf_find(c, CONF_SINK, "spool"));
+    cr_assert_eq(conf_next(c, CONF_ROUTE, NULL), r);
+    cr_assert_null(conf_next(c, CONF_ROUTE, r));
+    cr_assert_null(conf_next(c, CONF_SINK, NULL));
     conf_free(c);
     diags_free(&d);
 }

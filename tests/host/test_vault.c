@@ -235,3 +235,23 @@ Test(vault, missing_vault_file_is_reported)
     cr_assert_str_eq(d.items[0].msg, "/nonexistent/keys.py: cannot open vault: No such file or directory");
     diags_free(&d);
 }
+
+Test(vault, the_shipped_vault_example_parses_cleanly)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/vault.example", getenv("NBSOAR_SOURCE_ROOT"));
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    struct diags d = {0};
+    struct vault *v = vault_parse(path, text, &d);
+    dump(&d);
+    cr_assert_eq(d.n, 0);
+    cr_assert_str_eq(str(v, "misp_url"), "https://misp.example.org/");
+    cr_assert_str_eq(str(v, "jupyterhub_token"), "fake-hub-token\\with-a-backslash");
+    vault_free(v);
+    diags_free(&d);
+}

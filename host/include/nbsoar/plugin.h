@@ -9,6 +9,9 @@
  *
  * Lifetimes: every pointer the host hands a plugin is BORROWED and lives only
  * during the call unless the comment says otherwise; copy what you keep.
+ * The one exception: the struct nbsoar_host passed to init() (and the
+ * strings in it) stays valid until shutdown() returns, so keep it in your
+ * state to log or call services later.
  * Every pointer a plugin returns through an out-parameter becomes the
  * caller's (OWNED) as stated per function.
  *
