@@ -298,8 +298,10 @@ static int map_entry(const char *file, const struct conf_section *s, const struc
             return 0; /* None: as if absent */
     } else {
         text = strdup(e->value);
-        if (text == NULL)
+        if (text == NULL) {
+            diags_add(d, file, e->line, "%s: key '%s': out of memory", config_section_label(s), e->key);
             return -1;
+        }
         if ((k->flags & NBSOAR_KEY_SECRET) && text[0] != '\0')
             log_warn("%s:%d: %s: key '%s' holds a secret in clear text; prefer vault:NAME", file,
                      e->line, config_section_label(s), e->key);

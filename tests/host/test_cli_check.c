@@ -144,7 +144,10 @@ Test(cli, plugins_lists_loaded_and_refused_plugins)
     char out[16384], args[256];
     snprintf(args, sizeof(args), "plugins -c %s/p.conf", dir);
     cr_assert_eq(run(out, sizeof(out), args), 0, "%s", out);
-    expect_line(out, "good 1.2.3 (ABI 1.0) source\n  purpose-built test plugin\n  path: %s/good.so\n", plugin_dir);
+    expect_line(out, "good 1.2.3 (ABI 1.0) source\n  purpose-built test plugin\n"
+                     "  keys: url (string, required), token (string, secret), timeout (duration, "
+                     "default 30s), verify (bool, default true)\n"
+                     "  path: %s/good.so\n", plugin_dir);
     expect_line(out, "\nrefused:\n");
     expect_line(out, "  %s/dup_b.so: duplicate plugin name 'twin': already loaded from %s/dup_a.so", plugin_dir, plugin_dir);
 }

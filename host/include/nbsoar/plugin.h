@@ -15,6 +15,12 @@
  * Every pointer a plugin returns through an out-parameter becomes the
  * caller's (OWNED) as stated per function.
  *
+ * Growth rule: structs a plugin allocates and the host reads or writes
+ * (nbsoar_config_key arrays, nbsoar_http_endpoint, nbsoar_http_request,
+ * nbsoar_http_response) grow only by appending, and the host uses them with
+ * the layout of the plugin's abi_minor, so a newer host never touches
+ * memory an older plugin did not allocate.
+ *
  * Changelog
  *   1.0  first version: sources, executors, sinks; log, secrets, vault,
  *        HTTP, events, cursors, counters, progress.
