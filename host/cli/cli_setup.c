@@ -195,6 +195,23 @@ int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec,
     return rc == 0 ? 0 : -1;
 }
 
+int cli_setup_start_plugin(struct cli_setup *s, enum conf_kind kind, const char *plugin_name,
+                           int check_mode, struct plugin_instance **out)
+{
+    *out = NULL;
+    for (const struct conf_section *sec = s->conf ? conf_next(s->conf, kind, NULL) : NULL;
+         sec != NULL; sec = conf_next(s->conf, kind, sec)) {
+        const char *p = conf_get(sec, "plugin");
+        if (p != NULL && strcmp(p, plugin_name) == 0)
+            return cli_setup_start_section(s, sec, check_mode, out);
+    }
+    /* No section: the plugin's defaults, validated as an empty section. */
+    struct conf_entry plugin_entry = {.key = "plugin", .value = (char *)plugin_name, .line = 0};
+    struct conf_section none = {.kind = kind, .name = (char *)plugin_name,
+                                .entries = &plugin_entry, .n_entries = 1};
+    return cli_setup_start_section(s, &none, check_mode, out);
+}
+
 void cli_setup_free(struct cli_setup *s)
 {
     host_env_free(s->env);
