@@ -170,19 +170,36 @@ static const struct loaded_plugin *find_section_plugin(struct cli_setup *s,
     return p;
 }
 
+int cli_setup_section_config(struct cli_setup *s, const struct conf_section *sec,
+                             const struct loaded_plugin **plugin, json_t **config)
+{
+    *plugin = find_section_plugin(s, sec);
+    *config = NULL;
+    if (*plugin == NULL)
+        return -1;
+    char owner[128];
+    snprintf(owner, sizeof(owner), "plugin '%s'", (*plugin)->def.name);
+    json_t *instance = NULL;
+    int rc = config_map_section(conf_path(s), sec, (*plugin)->def.config, owner,
+                                config_instance_keys, s->vault, &s->diags, config, &instance);
+    json_decref(instance);
+    if (rc < 0) {
+        json_decref(*config);
+        *config = NULL;
+    }
+    return rc;
+}
+
 int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec, int check_mode,
                             struct plugin_instance **out)
 {
     *out = NULL;
-    const struct loaded_plugin *p = find_section_plugin(s, sec);
-    if (p == NULL)
+    const struct loaded_plugin *p;
+    json_t *config;
+    if (cli_setup_section_config(s, sec, &p, &config) < 0)
         return -1;
-    char owner[128];
-    snprintf(owner, sizeof(owner), "plugin '%s'", p->def.name);
-    json_t *config = NULL, *instance = NULL;
-    int rc = config_map_section(conf_path(s), sec, p->def.config, owner, config_instance_keys,
-                                s->vault, &s->diags, &config, &instance);
-    if (rc == 0 && s->env != NULL) {
+    int rc = -1;
+    if (s->env != NULL) {
         char err[1024];
         rc = plugin_instance_start(s->env, p, sec->name, config, check_mode, out, err, sizeof(err));
         if (rc != NBSOAR_OK) {
@@ -191,7 +208,6 @@ int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec,
         }
     }
     json_decref(config);
-    json_decref(instance);
     return rc == 0 ? 0 : -1;
 }
 

@@ -35,6 +35,13 @@ struct cli_setup {
  * and must be freed with cli_setup_free. */
 int cli_setup_load(struct cli_setup *s, const char *conf_path, unsigned flags);
 
+/* Validates a [source|executor|sink NAME] section without starting it:
+ * plugin found, role matches the section kind, keys against the plugin's
+ * table.  Problems go to s->diags with FILE:LINE.  Returns 0 with *plugin
+ * (borrowed) and *config (OWNED: the object for init()), or -1. */
+int cli_setup_section_config(struct cli_setup *s, const struct conf_section *sec,
+                             const struct loaded_plugin **plugin, json_t **config);
+
 /* Validates a [source|executor|sink NAME] section (plugin found, role
  * matches the section kind, keys against the plugin's table) and starts
  * its instance.  Problems go to s->diags with FILE:LINE.  Returns 0 with

@@ -86,7 +86,10 @@ Test(cli, check_lists_every_problem_with_file_and_line_and_exits_2)
              "[executor nb]\n"                     /* 17 */
              "plugin = nonexistent\n"              /* 18 */
              "[widget x]\n"                        /* 19 */
-             "[source inbox]\n",                   /* 20 */
+             "[source inbox]\n"                    /* 20 */
+             "[source crashy]\n"                   /* 21 */
+             "plugin = init_crash\n"               /* 22 */
+             "url = https://x\n",                  /* 23 */
              plugin_dir);
     write_file("nbsoar.conf", conf, 0644);
     write_file("keys.py", "hive_key = 'hive-TOKEN-777'\nbad = os.environ\n", 0600);
@@ -104,7 +107,8 @@ Test(cli, check_lists_every_problem_with_file_and_line_and_exits_2)
     expect_line(out, "%s/nbsoar.conf:19: unknown section kind 'widget' (expected host, source, executor, sink or route)\n", dir);
     expect_line(out, "%s/nbsoar.conf:20: duplicate section [source inbox] (first at line 6)\n", dir);
     expect_line(out, "%s/keys.py:2: 'bad': unsupported value 'os.environ' (only strings, numbers, True, False and None)\n", dir);
-    expect_line(out, "nbsoar check: 10 problems in %s/nbsoar.conf\n", dir);
+    expect_line(out, "%s/nbsoar.conf:21: [source crashy]: init of plugin 'init_crash' crashed (Aborted)\n", dir);
+    expect_line(out, "nbsoar check: 11 problems in %s/nbsoar.conf\n", dir);
     expect_line(out, "warning: plugin refused: %s/abi_major.so: plugin ABI", plugin_dir);
     cr_assert(strstr(out, "hive-TOKEN-777") == NULL, "the vault secret never printed:\n%s", out);
 }
@@ -123,7 +127,7 @@ Test(cli, check_on_a_good_config_says_ok_and_exits_0)
     snprintf(args, sizeof(args), "--log-level error check -c %s/ok.conf", dir);
     int rc = run(out, sizeof(out), args);
     cr_assert_eq(rc, 0, "%s", out);
-    expect_line(out, "%s/ok.conf: OK (1 source, 0 executors, 0 sinks, 1 route; 3 plugins loaded)\n", dir);
+    expect_line(out, "%s/ok.conf: OK (1 source, 0 executors, 0 sinks, 1 route; 4 plugins loaded)\n", dir);
 }
 
 Test(cli, check_refuses_a_readable_vault_on_the_vault_line)

@@ -69,7 +69,7 @@ Test(loader, loads_good_plugins_and_derives_roles)
     cr_assert_str_eq(plugin_roles_text(good->roles, roles, sizeof(roles)), "source");
     cr_assert_not_null(plugin_set_find(&set, "init_fail"), "a failing init is only seen at init");
     cr_assert_not_null(plugin_set_find(&set, "twin"));
-    cr_assert_eq(set.n_plugins, 3);
+    cr_assert_eq(set.n_plugins, 4);
     cr_assert_eq(set.n_refused, 7);
     plugin_set_free(&set);
 }

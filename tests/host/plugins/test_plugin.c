@@ -1,6 +1,7 @@
 /* One source, many purpose-built plugins: each VARIANT_* (set by
  * meson.build) breaks the plugin in one way the loader must refuse, or
  * gives a well-formed plugin for the end-to-end tests. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <nbsoar/plugin.h>
@@ -25,6 +26,9 @@ static int t_init(const struct nbsoar_host *host, const json_t *config, void **s
     test_init_calls++;
     test_last_check_mode = host->check_mode;
     *state = &test_init_calls;
+#ifdef VARIANT_INIT_CRASH
+    abort();
+#endif
 #ifdef VARIANT_INIT_FAIL
     host->log(host, NBSOAR_LOG_ERROR, "cannot reach %s with token %s",
               json_string_value(json_object_get(config, "url")),
