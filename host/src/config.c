@@ -294,8 +294,11 @@ struct conf *conf_parse(const char *path, const char *text, struct diags *d)
     }
     struct conf_section *cur = NULL;
     int in_bad_section = 0, line = 0;
+    char *start = copy;
+    if (strncmp(start, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 BOM some editors write */
+        start += 3;
     /* strsep keeps empty lines, so line numbers stay exact. */
-    for (char *rest = copy, *raw; (raw = strsep(&rest, "\n")) != NULL;) {
+    for (char *rest = start, *raw; (raw = strsep(&rest, "\n")) != NULL;) {
         line++;
         char *s = trim(raw);
         if (*s == '\0' || *s == '#' || *s == ';')

@@ -123,6 +123,16 @@ Test(config, expands_environment_variables_in_values)
     diags_free(&d);
 }
 
+Test(config, a_leading_bom_is_ignored)
+{
+    struct diags d = {0};
+    struct conf *c = conf_parse("bom.conf", "\xEF\xBB\xBF[host]\r\nworkers = 2\r\n", &d);
+    cr_assert_eq(d.n, 0);
+    cr_assert_str_eq(conf_get(conf_host(c), "workers"), "2");
+    conf_free(c);
+    diags_free(&d);
+}
+
 Test(config, missing_file_is_reported_not_fatal)
 {
     struct diags d = {0};

@@ -159,6 +159,21 @@ Test(vault, refuses_anything_but_literals_with_file_and_line)
     diags_free(&d);
 }
 
+Test(vault, windows_line_endings_and_a_bom_are_accepted)
+{
+    struct diags d = {0};
+    struct vault *v = vault_parse("keys.py", "\xEF\xBB\xBF# keys\r\nmisp_key = 'abc-def'\r\n\r\nflag = True  \r\n", &d);
+    dump(&d);
+    cr_assert_eq(d.n, 0);
+    cr_assert_str_eq(str(v, "misp_key"), "abc-def");
+    json_t *x = NULL;
+    cr_assert_eq(vault_get(v, "flag", &x), 0);
+    cr_assert(json_is_true(x));
+    json_decref(x);
+    vault_free(v);
+    diags_free(&d);
+}
+
 Test(vault, unterminated_triple_quote_names_the_line_it_started)
 {
     struct diags d = {0};
