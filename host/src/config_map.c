@@ -254,7 +254,7 @@ static int resolve_vault(const char *file, const struct conf_section *s,
     *text = NULL;
     if (v == NULL) {
         diags_add(d, file, e->line, "%s: key '%s' uses vault:%s but no vault is loaded "
-                  "(set [host] vault = PATH)", config_section_label(s), e->key, name);
+                  "([host] vault is unset or was refused)", config_section_label(s), e->key, name);
         return -1;
     }
     if (vault_get(v, name, &value) < 0) {

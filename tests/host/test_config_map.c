@@ -169,7 +169,7 @@ Test(config_map, vault_reference_without_a_vault_says_how_to_configure_one)
     json_t *cfg = NULL, *inst = NULL;
     config_map_section(c->path, conf_find(c, CONF_SINK, "hive"), keys, "plugin 'thehive'",
                        config_instance_keys, NULL, &d, &cfg, &inst);
-    cr_assert(has_msg(&d, "n.conf:3: [sink hive]: key 'url' uses vault:hive_url but no vault is loaded (set [host] vault = PATH)"));
+    cr_assert(has_msg(&d, "n.conf:3: [sink hive]: key 'url' uses vault:hive_url but no vault is loaded ([host] vault is unset or was refused)"));
     json_decref(cfg);
     json_decref(inst);
     conf_free(c);
