@@ -228,19 +228,17 @@ static void report_unknown(const char *file, const struct conf_section *s,
                   config_section_label(s), e->key, owner, used ? known : "none");
 }
 
-/* Text of a vault value, as if it had been written in the config. */
+/* Text of a vault value, as if it had been written in the config.  OWNED; NULL on ENOMEM. */
 static char *vault_text(const json_t *v)
 {
-    char *text = NULL;
     if (json_is_string(v))
-        text = strdup(json_string_value(v));
-    else if (json_is_boolean(v))
-        text = strdup(json_is_true(v) ? "true" : "false");
-    else if (json_is_integer(v) && asprintf(&text, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
-        text = NULL;
-    else if (json_is_real(v) && asprintf(&text, "%.17g", json_real_value(v)) < 0)
-        text = NULL;
-    return text;
+        return strdup(json_string_value(v));
+    if (json_is_boolean(v))
+        return strdup(json_is_true(v) ? "true" : "false");
+    char *text = NULL;
+    int rc = json_is_integer(v) ? asprintf(&text, "%" JSON_INTEGER_FORMAT, json_integer_value(v))
+                                : asprintf(&text, "%.17g", json_real_value(v));
+    return rc < 0 ? NULL : text;
 }
 
 /* Resolves vault:NAME.  Returns 0 with *text OWNED (NULL when the vault
@@ -303,8 +301,8 @@ static int map_entry(const char *file, const struct conf_section *s, const struc
             return -1;
         }
         if ((k->flags & NBSOAR_KEY_SECRET) && text[0] != '\0')
-            log_warn("%s:%d: %s: key '%s' holds a secret in clear text; prefer vault:NAME", file,
-                     e->line, config_section_label(s), e->key);
+            log_warn("%s:%d: %s: key '%s' holds a secret in clear text; prefer vault:NAME",
+                     file ? file : "(no config)", e->line, config_section_label(s), e->key);
     }
     if (k->flags & NBSOAR_KEY_SECRET)
         redact_add(text);
