@@ -253,6 +253,10 @@ static void describe_curl(char *err, size_t errlen, CURLcode rc, const char *det
         add(err, errlen, "aborted by the stream handler after %zu bytes", t->delivered);
     } else if (t->too_big) {
         add(err, errlen, "response body larger than %zu MiB", MAX_BODY >> 20);
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION && strstr(why, "name") != NULL) {
+        add(err, errlen, "TLS certificate verification failed: the certificate is not for "
+            "this host name (%s); use a name the certificate was issued for, or "
+            "verify_tls = false to skip verification (insecure)", why);
     } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
         add(err, errlen, "TLS certificate verification failed (%s); set ca_file to the "
             "PEM of the CA that signed the server's certificate, or verify_tls = false "
@@ -450,7 +454,7 @@ static int conclude(const struct call *k, enum outcome out, CURLcode rc, const c
 static int run(struct call *k, CURL *c, struct transfer *t, char *detail,
                struct nbsoar_http_response *resp, char *err, size_t errlen)
 {
-    char stopped[160];
+    char note[160];
     for (;;) {
         detail[0] = '\0';
         k->attempts++;
@@ -471,9 +475,9 @@ static int run(struct call *k, CURL *c, struct transfer *t, char *detail,
             } else if (k->attempts > k->max_retries) {
                 why_stopped = NULL;
             } else if (after > retry_after_cap_ms) {
-                snprintf(stopped, sizeof(stopped),
+                snprintf(note, sizeof(note),
                          "not retried: the server asks to wait %ld s (Retry-After)", after / 1000);
-                why_stopped = stopped;
+                why_stopped = note;
             } else {
                 wait = backoff_ms(k->attempts - 1);
                 wait = after > wait ? after : wait;
@@ -481,8 +485,10 @@ static int run(struct call *k, CURL *c, struct transfer *t, char *detail,
         }
         if (wait < 0)
             return conclude(k, out, rc, detail, t, resp, why_stopped, err, errlen);
+        if (rc == CURLE_OK)
+            snprintf(note, sizeof(note), "HTTP %ld", resp->status);
         log_warn("%s %s: %s; retry %d of %d in %ld ms", k->req->method, k->url,
-                 rc != CURLE_OK ? (detail[0] ? detail : curl_easy_strerror(rc)) : "HTTP error",
+                 rc == CURLE_OK ? note : detail[0] ? detail : curl_easy_strerror(rc),
                  k->attempts, k->max_retries, wait);
         sleep_ms(wait);
     }

@@ -11,7 +11,7 @@ attempts arrived:
   /text                 200 text/plain "hello"
   /count?name=N         {"count": requests seen under N} (not counted)
   /status?code=C&fail=K answers C (with ?body=, ?retry_after=S, ?retry_after_date=S
-                        seconds from now, ?echo_auth=1) for the first K requests
+                        seconds from now, ?echo=1 (echoes the Authorization header)) for the first K requests
                         (all when fail is absent), then 200
   /sleep?ms=M           sleeps M ms, then 200
   /stream?chunks=K&sleep_ms=M  sends K lines, then sleeps M ms before closing
@@ -93,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
                 when = time.time() + float(q["retry_after_date"])
                 extra["Retry-After"] = email.utils.formatdate(when, usegmt=True)
             body = q.get("body", "failure")
-            if q.get("echo_auth"):
+            if q.get("echo"):
                 body += " you sent: " + str(self.headers.get("Authorization"))
             self.reply_json(int(q["code"]), {"error": body}, extra)
         elif url.path == "/sleep":
