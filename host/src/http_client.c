@@ -219,6 +219,11 @@ static void describe_curl(char *err, size_t errlen, CURLcode rc, const char *det
         http_msg_add(err, errlen, "response body larger than %zu MiB", MAX_BODY >> 20);
     else
         http_msg_curl(err, errlen, rc, detail, ep->ca_file);
+    if (ep->proxy != NULL && ep->proxy[0] != '\0' && rc != CURLE_PEER_FAILED_VERIFICATION) {
+        char *proxy = http_url_for_log(ep->proxy);
+        http_msg_add(err, errlen, " (via proxy %s)", proxy ? proxy : "");
+        free(proxy);
+    }
 }
 
 /* Sets every option that does not change between attempts. */

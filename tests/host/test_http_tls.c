@@ -148,3 +148,15 @@ Test(http_tls, proxy_from_the_environment_and_no_proxy_apply)
     cr_assert_eq(c.rc, NBSOAR_RETRY, "proxy = \"\" ignores the environment");
     http_response_free(&c.resp);
 }
+
+Test(http_tls, unreachable_proxy_is_named_without_its_password)
+{
+    struct nbsoar_http_endpoint ep = {.proxy = "http://user:proxy-pass-1@127.0.0.1:1",
+                                      .max_retries = -1};
+    struct call c;
+    call(&c, &ep, "GET", "http://nbsoar-test.invalid/", NULL);
+    cr_assert_eq(c.rc, NBSOAR_RETRY);
+    cr_assert_not_null(strstr(c.err, "via proxy http://***@127.0.0.1:1"), "%s", c.err);
+    cr_assert_null(strstr(c.err, "proxy-pass-1"), "%s", c.err);
+    http_response_free(&c.resp);
+}
