@@ -265,7 +265,9 @@ static CURLcode setup(CURL *c, const struct nbsoar_http_endpoint *ep,
         SET(CURLOPT_NOBODY, 1L);
     } else {
         SET(CURLOPT_CUSTOMREQUEST, req->method);
-        if (body != NULL || strcasecmp(req->method, "POST") == 0) {
+        /* A bodiless POST, PUT or PATCH still says Content-Length: 0. */
+        if (body != NULL || strcasecmp(req->method, "POST") == 0 ||
+            strcasecmp(req->method, "PUT") == 0 || strcasecmp(req->method, "PATCH") == 0) {
             SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
             SET(CURLOPT_POSTFIELDS, body != NULL ? body : "");
         }
@@ -279,9 +281,9 @@ static struct curl_slist *build_headers(const struct nbsoar_http_endpoint *ep,
 {
     struct curl_slist *list = NULL, *next;
     char ct[256];
+    /* "Expect:" stops libcurl waiting for "100 Continue" on big bodies. */
     const char *lines[4] = {"Expect:", NULL, NULL, NULL};
     size_t n = 1;
-    /* libcurl would wait for "100 Continue" on big bodies: a needless stall. */
     if (req->json != NULL || (req->body != NULL && req->content_type != NULL)) {
         snprintf(ct, sizeof(ct), "Content-Type: %s",
                  req->json != NULL ? "application/json" : req->content_type);

@@ -342,3 +342,34 @@ Test(http, bad_urls_and_headers_are_refused)
     cr_assert_not_null(strstr(c.err, "line break"), "%s", c.err);
     http_response_free(&c.resp);
 }
+
+Test(http, bodiless_put_sends_an_empty_body)
+{
+    int port = start_server(0);
+    char *u = url(port, "/echo");
+    struct nbsoar_http_endpoint ep = {0};
+    struct call c;
+    call(&c, &ep, "PUT", u, NULL);
+    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
+    json_t *h = json_object_get(c.resp.json, "headers");
+    cr_assert_str_eq(json_string_value(json_object_get(c.resp.json, "method")), "PUT");
+    cr_assert_str_eq(json_string_value(json_object_get(h, "content-length")), "0");
+    cr_assert_null(json_object_get(h, "expect"));
+    http_response_free(&c.resp);
+    free(u);
+}
+
+Test(http, redirects_are_reported_not_followed)
+{
+    int port = start_server(0);
+    char *u = url(port, "/redirect");
+    struct nbsoar_http_endpoint ep = {0};
+    struct call c;
+    call(&c, &ep, "GET", u, NULL);
+    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
+    cr_assert_eq(c.resp.status, 302);
+    cr_assert_str_eq(c.resp.location, "/json");
+    cr_assert_eq(server_count(port, "/json"), 0);
+    http_response_free(&c.resp);
+    free(u);
+}
