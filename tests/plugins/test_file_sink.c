@@ -207,4 +207,10 @@ Test(file_sink, check_mode_creates_nothing)
     state = NULL;
     cr_assert_eq(start(bad), NBSOAR_ERROR);
     cr_assert_not_null(strstr(fake_host_log(fh), bad), "%s", fake_host_log(fh));
+    plugin->shutdown(state);
+    state = NULL;
+    cr_assert_eq(start(dir), NBSOAR_ERROR, "a folder is not a file to append to");
+    char expected[4200];
+    snprintf(expected, sizeof(expected), "path %s is not a regular file", dir);
+    cr_assert_not_null(strstr(fake_host_log(fh), expected), "%s", fake_host_log(fh));
 }
