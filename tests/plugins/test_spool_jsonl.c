@@ -132,3 +132,15 @@ Test(spool_jsonl, jsonl_files_in_a_folder_are_consumed_then_moved_to_done)
     cr_assert_str_eq(json_string_value(json_object_get(fh->cursors, key)), "",
                      "the cursor of a finished file is cleared");
 }
+
+Test(spool_jsonl, a_line_over_max_event_bytes_is_rejected_and_skipped)
+{
+    use_jsonl();
+    test_append_file(jsonl, "{\"id\": \"a-rather-long-event-id\"}\n{\"id\": \"ok\"}\n");
+    cr_assert_eq(start(jsonl, "\"max_event_bytes\": 20"), NBSOAR_OK, "%s", fake_host_log(fh));
+    plugin->poll(state);
+    cr_assert_eq(n_events(), 1);
+    cr_assert_str_eq(event_str(0, "id"), "ok");
+    cr_assert(strstr(fake_host_log(fh), "line 1: event is 32 bytes, more than max_event_bytes (20)") != NULL,
+              "%s", fake_host_log(fh));
+}
