@@ -9,12 +9,7 @@
 #include "log.h"
 #include "nbsoar_build.h"
 
-#if NBSOAR_HAVE_HTTP_CLIENT
 #include "http_client.h"
-#define CLI_HTTP http_request
-#else
-#define CLI_HTTP NULL
-#endif
 
 static const char *host_string(const struct cli_setup *s, const char *key)
 {
@@ -108,14 +103,14 @@ int cli_setup_load(struct cli_setup *s, const char *path, unsigned flags)
     memset(s, 0, sizeof(*s));
     if (path != NULL && (s->conf = conf_load(path, &s->diags)) == NULL) {
         s->host = json_object();
-        s->env = host_env_new(NULL, CLI_HTTP);
+        s->env = host_env_new(NULL, http_request);
         return -1;
     }
     load_host_section(s);
     if (!(flags & CLI_SETUP_NO_VAULT))
         load_vault(s);
     load_plugins(s);
-    s->env = host_env_new(s->vault, CLI_HTTP);
+    s->env = host_env_new(s->vault, http_request);
     if (s->env == NULL)
         diags_add(&s->diags, NULL, 0, "out of memory");
     return diags_count(&s->diags) ? -1 : 0;

@@ -7,9 +7,7 @@
 #include "log.h"
 #include "nbsoar_build.h"
 
-#if NBSOAR_HAVE_HTTP_CLIENT
 #include "http_client.h"
-#endif
 
 /* Adding a command: a cli_<name>.c defining cli_cmd_<name>, one line here,
  * one line in meson.build. */
@@ -137,13 +135,9 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < N_COMMANDS; k++) {
         if (strcmp(argv[i], commands[k]->name) != 0)
             continue;
-#if NBSOAR_HAVE_HTTP_CLIENT
         http_global_init();
-#endif
         int rc = commands[k]->run(argc - i, argv + i);
-#if NBSOAR_HAVE_HTTP_CLIENT
         http_global_cleanup();
-#endif
         return rc;
     }
     fprintf(stderr, "nbsoar: unknown command '%s'\n", argv[i]);
