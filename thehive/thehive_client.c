@@ -75,8 +75,13 @@ int th_call(const struct th_state *st, const char *method, const char *path,
     char herr[512] = "";
     int rc = st->host->http(st->host, &st->ep, &req, &resp, herr, sizeof(herr));
     if (rc != NBSOAR_OK) {
-        snprintf(msg, sizeof(msg), "%s %s: TheHive unreachable: %s", method, path,
-                 herr[0] ? herr : "no answer");
+        /* herr already names the method and URL. */
+        if (transient(resp.status) && resp.status != 0)
+            snprintf(msg, sizeof(msg), "TheHive failed, try later: %s", herr);
+        else if (herr[0] != '\0')
+            snprintf(msg, sizeof(msg), "TheHive unreachable: %s", herr);
+        else
+            snprintf(msg, sizeof(msg), "%s %s: TheHive unreachable", method, path);
         set_error(st, err, errlen, msg);
         st->host->http_response_free(&resp);
         return rc == NBSOAR_RETRY ? NBSOAR_RETRY : NBSOAR_ERROR;

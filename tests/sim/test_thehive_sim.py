@@ -149,6 +149,13 @@ class Common:
             self.sim.call("GET", "/api/v1/case/~1001")
         self.assertEqual(self.sim.call("GET", "/api/v1/case/~1001")[0], 200)
 
+    def test_failure_hook_drop_applies_but_loses_the_answer(self):
+        self.sim.call("POST", "/__sim/fail", {"mode": "drop", "count": 1}, key=None, org=None)
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
+            self.sim.call("POST", "/api/v1/task/~4001/log", {"message": "dropped answer"})
+        logs = [lg for lg in self.sim.state()["logs"] if lg["message"] == "dropped answer"]
+        self.assertEqual(len(logs), 1)
+
 
 class TheHive5(Common, unittest.TestCase):
     version = 5

@@ -14,9 +14,14 @@ as thehive4py uses them (addTags, POST /api/v1/case/{id}/task, alert status).
 Test hooks, never authenticated:
   GET  /__sim/state    every object, per-object organisation, and the log of
                        API requests served (method, path, status)
-  POST /__sim/fail     {"mode": "none|down|500|503|slow", "count": N, "delay": S}
-                       down closes connections without answering; count is
-                       how many API requests fail (-1: until changed)
+  POST /__sim/fail     {"mode": "none|down|drop|500|503|slow", "count": N, "delay": S,
+                        "match": "POST /api/v1/case/~1/task"}
+                       down closes connections without answering; drop serves
+                       the request, then closes without answering (the change
+                       is made, the answer lost); count is how many API
+                       requests fail (-1: until changed); match, when set,
+                       limits the failure to requests whose "METHOD path"
+                       contains it
 
 Usage: thehive_sim.py --seed seed.json [--port 0] [--port-file F]
 The chosen port is printed alone on stdout's first line.
@@ -59,6 +64,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             raise ApiError(400, {"type": "BadRequest", "message": "Invalid Json: %s" % e})
 
+    def _hang_up(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def _dispatch(self, method):
         model = self.server.model
         url = urllib.parse.urlsplit(self.path)
@@ -72,17 +84,13 @@ class Handler(BaseHTTPRequestHandler):
             status, out = model.sim_request(method, path, body)
             self._send(status, out)
             return
-        failure = model.take_failure()
+        failure = model.take_failure(method, path)
         if failure is not None:
             mode, delay = failure
             if mode == "down":
                 # Like a dead server: the connection closes with no answer.
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 model.record(method, path, 0)
+                self._hang_up()
                 return
             if mode == "slow":
                 time.sleep(delay)
@@ -92,6 +100,19 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(status, {"type": "InternalError",
                                     "message": "simulated failure (%s)" % mode})
                 return
+        if failure is not None and failure[0] == "drop":
+            # The request is served but its answer is lost, as when a
+            # connection breaks after TheHive committed the change.
+            try:
+                user = model.authenticate(self.headers.get("Authorization"))
+                org = model.organisation_for(user, self.headers.get("X-Organisation"))
+                with model.lock:
+                    status, _ = route(model, method, path, body, user, org)
+            except ApiError as e:
+                status = e.status
+            model.record(method, path, status)
+            self._hang_up()
+            return
         try:
             user = model.authenticate(self.headers.get("Authorization"))
             org = model.organisation_for(user, self.headers.get("X-Organisation"))

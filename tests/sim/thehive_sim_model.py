@@ -103,7 +103,7 @@ class Model:
         self.objs = {k: {} for k in LABEL}
         self.meta = {}
         self.requests = []
-        self.fail = {"mode": "none", "count": 0, "delay": 0.0}
+        self.fail = {"mode": "none", "count": 0, "delay": 0.0, "match": ""}
         self._load(seed)
 
     # ---------------------------------------------------------------- seed
@@ -251,10 +251,12 @@ class Model:
         return header
 
     # ------------------------------------------------------------- hooks
-    def take_failure(self):
+    def take_failure(self, method, path):
         with self.lock:
             f = self.fail
             if f["mode"] == "none" or f["count"] == 0:
+                return None
+            if f["match"] and f["match"] not in "%s %s" % (method, path):
                 return None
             if f["count"] > 0:
                 f["count"] -= 1
@@ -274,10 +276,11 @@ class Model:
                 return 200, self.dump()
             if method == "POST" and path == "/__sim/fail":
                 body = body or {}
-                if body.get("mode", "none") not in ("none", "down", "500", "503", "slow"):
+                if body.get("mode", "none") not in ("none", "down", "drop", "500", "503", "slow"):
                     return 400, {"type": "BadRequest", "message": "unknown mode"}
                 self.fail = {"mode": body.get("mode", "none"), "count": int(body.get("count", -1)),
-                             "delay": float(body.get("delay", 2.0))}
+                             "delay": float(body.get("delay", 2.0)),
+                             "match": body.get("match", "")}
                 return 200, self.fail
         return 404, {"type": "NotFound", "message": "no simulator hook %s %s" % (method, path)}
 
