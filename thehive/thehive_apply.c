@@ -7,7 +7,9 @@
  * task status, alert status) or first looks for its own earlier result
  * (CreateTask: a task with the same title in the case; AddLogToTask: a log
  * with the same message in the task; AddArtifactToCase: an observable with
- * the same dataType and data, which TheHive would refuse anyway). */
+ * the same dataType and data, which TheHive would refuse anyway).  Those
+ * look-ups use POST /api/v1/query with filters written as thehive4py writes
+ * them ({"_name": "filter", "_field": f, "_value": v}, "_and": [...]). */
 #include <stdio.h>
 #include <string.h>
 
@@ -199,8 +201,8 @@ static int create_task(const struct th_state *st, const char *case_id, const jso
 {
     const char *title = str(op, "title");
     char *existing = NULL;
-    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:{s:s,s:s}}]", "_name", "getCase",
-                          "idOrName", case_id, "_name", "tasks", "_name", "filter", "_eq",
+    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:s,s:s}]", "_name", "getCase",
+                          "idOrName", case_id, "_name", "tasks", "_name", "filter",
                           "_field", "title", "_value", title);
     int rc = find_first(st, q, &existing, err, errlen);
     if (rc != NBSOAR_OK || note_existing(result, "task_id", existing))
@@ -242,8 +244,8 @@ static int add_log(const struct th_state *st, const char *task_id, const json_t 
 {
     const char *content = str(op, "content");
     char *existing = NULL;
-    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:{s:s,s:s}}]", "_name", "getTask",
-                          "idOrName", task_id, "_name", "logs", "_name", "filter", "_eq",
+    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:s,s:s}]", "_name", "getTask",
+                          "idOrName", task_id, "_name", "logs", "_name", "filter",
                           "_field", "message", "_value", content);
     int rc = find_first(st, q, &existing, err, errlen);
     if (rc != NBSOAR_OK || note_existing(result, "log_id", existing))
@@ -280,10 +282,10 @@ static int add_artifact(const struct th_state *st, const char *case_id, const js
 {
     const char *data = str(op, "data"), *data_type = str(op, "dataType");
     char *existing = NULL;
-    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:[{s:{s:s,s:s}},{s:{s:s,s:s}}]}]",
+    json_t *q = json_pack("[{s:s,s:s},{s:s},{s:s,s:[{s:s,s:s},{s:s,s:s}]}]",
                           "_name", "getCase", "idOrName", case_id, "_name", "observables",
-                          "_name", "filter", "_and", "_eq", "_field", "dataType", "_value",
-                          data_type, "_eq", "_field", "data", "_value", data);
+                          "_name", "filter", "_and", "_field", "dataType", "_value",
+                          data_type, "_field", "data", "_value", data);
     int rc = find_first(st, q, &existing, err, errlen);
     if (rc != NBSOAR_OK || note_existing(result, "observable_id", existing))
         return rc;

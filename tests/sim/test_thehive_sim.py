@@ -134,6 +134,14 @@ class Common:
                        {"_name": "filter", "_eq": {"_field": "title", "_value": "Triage"}}]}
         st, body = self.sim.call("POST", "/api/v1/query", q)
         self.assertEqual((st, [t["_id"] for t in body]), (200, ["~4001"]))
+        q = {"query": [{"_name": "getCase", "idOrName": "~1001"}, {"_name": "observables"},
+                       {"_name": "filter", "_and": [{"_field": "dataType", "_value": "domain"},
+                                                    {"_field": "data", "_value": "evil.example"}]}]}
+        st, body = self.sim.call("POST", "/api/v1/query", q)
+        self.assertEqual([o["_id"] for o in body], ["~3001"])
+        q = {"query": [{"_name": "listAlert"}, {"_name": "filter", "_gt": {"_createdAt": 0}},
+                       {"_name": "count"}]}
+        self.assertEqual(self.sim.call("POST", "/api/v1/query", q), (200, 1))
         q = {"query": [{"_name": "listAlert"}, {"_name": "count"}]}
         self.assertEqual(self.sim.call("POST", "/api/v1/query", q), (200, 1))
 

@@ -1,8 +1,10 @@
 """TheHive's query API (POST /api/v1/query) over the simulator's objects.
 
 Supports the steps thehive4py and nbsoar send: getX / listX to start,
-tasks / observables / logs / case to walk, filter (_eq, _ne, _lt, _lte, _gt,
-_gte, _in, _and, _or, _not, _like), sort, page and count.
+tasks / observables / logs / case to walk, filter (thehive4py's
+{"_field", "_value"} equality, _eq, _ne, _lt, _lte, _gt, _gte, _in, _and,
+_or, _not, _like, _match, _startsWith, _endsWith, _contains, _between),
+sort, page and count.
 """
 
 START_GET = {"getCase": "case", "getAlert": "alert", "getTask": "task",
@@ -39,6 +41,11 @@ def matches(obj, expr):
     """Evaluates one filter expression against a rendered object."""
     if not isinstance(expr, dict) or not expr:
         raise QueryError("invalid filter: %r" % (expr,))
+    if "_field" in expr:
+        # thehive4py's Eq: {"_field": f, "_value": v} (beside "_name" in a filter step).
+        have = obj.get(expr["_field"])
+        value = expr.get("_value")
+        return value in have if isinstance(have, list) else have == value
     for op, arg in expr.items():
         if op == "_name":
             continue
@@ -59,10 +66,21 @@ def matches(obj, expr):
         elif op == "_in":
             field, values = _field_value(arg)
             ok = obj.get(field) in (values or [])
-        elif op == "_like":
+        elif op in ("_like", "_match"):
             field, value = _field_value(arg)
             have = obj.get(field)
             ok = isinstance(have, str) and str(value).strip("*") in have
+        elif op in ("_startsWith", "_endsWith"):
+            field, value = _field_value(arg)
+            have = obj.get(field)
+            ok = isinstance(have, str) and (have.startswith(value) if op == "_startsWith"
+                                            else have.endswith(value))
+        elif op == "_contains":
+            ok = obj.get(arg) is not None
+        elif op == "_between":
+            have = obj.get(arg.get("_field"))
+            ok = (have is not None and ("_from" not in arg or _compare(have, arg["_from"], "_gte"))
+                  and ("_to" not in arg or _compare(have, arg["_to"], "_lt")))
         else:
             raise QueryError("unsupported filter operator %s" % op)
         if not ok:
