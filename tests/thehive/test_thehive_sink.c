@@ -332,3 +332,60 @@ Test(thehive_sink, ids_cannot_change_the_request_path, .fini = stop)
     cr_assert_not(has_string(json_object_get(sim_find(st, "alerts", "~2001"), "tags"), "evil"));
     json_decref(st);
 }
+
+Test(thehive_sink, slow_thehive_times_out_and_is_retried_later, .fini = stop)
+{
+    start(5, "{\"timeout\":300,\"retries\":-1}");
+    sim_fail(&sim, "slow", 1, NULL);
+    char *m = expect_fail(NBSOAR_RETRY, EV_CASE, "{\"type\":\"AddTagToCase\",\"tag\":\"slow\"}");
+    cr_assert(strstr(m, "imeout") || strstr(m, "timed out"), "%s", m);
+    free(m);
+}
+
+Test(thehive_sink, invalid_operations_send_no_request, .fini = stop)
+{
+    start(5, NULL);
+    json_t *before = sim_state(&sim);
+    free(expect_fail(NBSOAR_ERROR, EV_CASE, "{\"type\":\"AddArtifactToCase\",\"dataType\":\"ip\","
+                                            "\"data\":\"1.2.3.4\",\"dataMessage\":\"m\"}"));
+    free(expect_fail(NBSOAR_ERROR, EV_CASE, "{\"type\":\"Unknown\"}"));
+    json_t *after = sim_state(&sim);
+    cr_assert_eq(json_array_size(json_object_get(after, "requests")),
+                 json_array_size(json_object_get(before, "requests")));
+    json_decref(before);
+    json_decref(after);
+}
+
+/* init() alone: bad settings are refused with the key named, no request made. */
+static int init_with(const char *overrides, struct fake_host **out)
+{
+    *out = sim_host_new();
+    const struct nbsoar_plugin *p = sim_plugin();
+    json_t *conf = fake_host_config(p, overrides);
+    void *st = NULL;
+    int rc = p->init(&(*out)->host, conf, &st);
+    p->shutdown(st);
+    json_decref(conf);
+    return rc;
+}
+
+Test(thehive_config, bad_settings_are_refused_naming_the_key)
+{
+    static const char *const bad[][2] = {
+        {"{\"url\":\"thehive:9000\",\"api_key\":\"k-123456\"}", "url"},
+        {"{\"url\":\"http://h\"}", "api_key"},
+        {"{\"url\":\"http://h\",\"api_key\":\"k-123456\",\"api_version\":3}", "api_version"},
+        {"{\"url\":\"http://h\",\"api_key\":\"k-123456\",\"organisation\":\"a\\r\\nX-Evil: 1\"}",
+         "organisation"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct fake_host *h;
+        cr_expect_eq(init_with(bad[i][0], &h), NBSOAR_ERROR, "%s accepted", bad[i][0]);
+        cr_expect(strstr(fake_host_log(h), bad[i][1]) != NULL, "%s: log %s", bad[i][0], fake_host_log(h));
+        fake_host_free(h);
+    }
+    struct fake_host *h;
+    cr_expect_eq(init_with("{\"url\":\"https://h/\",\"api_key\":\"k-123456\"}", &h), NBSOAR_OK,
+                 "%s", fake_host_log(h));
+    fake_host_free(h);
+}
