@@ -116,7 +116,7 @@ static int mark_alert_read(const struct th_state *st, const char *id, json_t *re
         return rc;
     const char *status = str(alert, "status");
     int fresh = status == NULL || strcmp(status, "New") == 0 || strcmp(status, "Updated") == 0;
-    const char *to = json_object_get(alert, "caseId") ? "Imported" : "Ignored";
+    const char *to = json_is_string(json_object_get(alert, "caseId")) ? "Imported" : "Ignored";
     json_decref(alert);
     if (!fresh) {
         json_object_set_new(result, "unchanged", json_true());
