@@ -1,13 +1,13 @@
 /* The shared HTTP client: one libcurl easy handle per call, retries with
  * backoff, redacted error messages.  The contract is in http_client.h. */
 #include "http_client.h"
+#include "http_message.h"
 #include "log.h"
 #include "redact.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,6 @@
 #define MAX_RETRIES 3
 #define STREAM_LOW_SPEED_TIME_S 300L
 #define MAX_BODY ((size_t)256 << 20)
-#define ERR_BODY_MAX 500
 #define DEFAULT_BACKOFF_BASE_MS 500L
 #define DEFAULT_BACKOFF_CAP_MS 30000L
 #define DEFAULT_RETRY_AFTER_CAP_MS 60000L
@@ -210,68 +209,20 @@ static enum outcome classify_status(long status)
     return status == 429 || status >= 500 ? TRANSIENT : DONE;
 }
 
-/* Appends to the message; silently truncates. */
-NBSOAR_PRINTF(3, 4)
-static void add(char *err, size_t errlen, const char *fmt, ...)
-{
-    size_t used = strnlen(err, errlen);
-    if (used + 1 >= errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err + used, errlen - used, fmt, ap);
-    va_end(ap);
-}
-
-/* The server's error body, redacted, on one line, cut to ERR_BODY_MAX bytes
- * at a UTF-8 boundary.  OWNED by the caller. */
-static char *body_for_message(const char *body)
-{
-    char *clean = redact_dup(body);
-    if (clean == NULL)
-        return NULL;
-    size_t n = strlen(clean);
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)clean[i] < 0x20)
-            clean[i] = ' ';
-    }
-    if (n > ERR_BODY_MAX) {
-        size_t cut = ERR_BODY_MAX;
-        while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
-            cut--;
-        strcpy(clean + cut, "...");
-    }
-    return clean;
-}
-
-/* What a failed curl transfer means to a person. */
+/* What a failed transfer means to a person. */
 static void describe_curl(char *err, size_t errlen, CURLcode rc, const char *detail,
                           const struct transfer *t, const struct nbsoar_http_endpoint *ep)
 {
-    const char *why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
-    if (t->aborted) {
-        add(err, errlen, "aborted by the stream handler after %zu bytes", t->delivered);
-    } else if (t->too_big) {
-        add(err, errlen, "response body larger than %zu MiB", MAX_BODY >> 20);
-    } else if (rc == CURLE_PEER_FAILED_VERIFICATION && strstr(why, "name") != NULL) {
-        add(err, errlen, "TLS certificate verification failed: the certificate is not for "
-            "this host name (%s); use a name the certificate was issued for, or "
-            "verify_tls = false to skip verification (insecure)", why);
-    } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-        add(err, errlen, "TLS certificate verification failed (%s); set ca_file to the "
-            "PEM of the CA that signed the server's certificate, or verify_tls = false "
-            "to skip verification (insecure)", why);
-    } else if (rc == CURLE_SSL_CACERT_BADFILE) {
-        add(err, errlen, "cannot use ca_file %s (%s)", ep->ca_file ? ep->ca_file : "", why);
-    } else if (rc == CURLE_SSL_CONNECT_ERROR) {
-        add(err, errlen, "TLS handshake failed (%s)", why);
-    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-        add(err, errlen, "timed out (%s)", why);
-    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-               rc == CURLE_COULDNT_RESOLVE_PROXY) {
-        add(err, errlen, "cannot connect (%s)", why);
-    } else {
-        add(err, errlen, "%s", why);
+    if (t->aborted)
+        http_msg_add(err, errlen, "aborted by the stream handler after %zu bytes", t->delivered);
+    else if (t->too_big)
+        http_msg_add(err, errlen, "response body larger than %zu MiB", MAX_BODY >> 20);
+    else
+        http_msg_curl(err, errlen, rc, detail, ep->ca_file);
+    if (ep->proxy != NULL && ep->proxy[0] != '\0' && rc != CURLE_PEER_FAILED_VERIFICATION) {
+        char *proxy = http_url_for_log(ep->proxy);
+        http_msg_add(err, errlen, " (via proxy %s)", proxy ? proxy : "");
+        free(proxy);
     }
 }
 
@@ -314,7 +265,9 @@ static CURLcode setup(CURL *c, const struct nbsoar_http_endpoint *ep,
         SET(CURLOPT_NOBODY, 1L);
     } else {
         SET(CURLOPT_CUSTOMREQUEST, req->method);
-        if (body != NULL || strcasecmp(req->method, "POST") == 0) {
+        /* A bodiless POST, PUT or PATCH still says Content-Length: 0. */
+        if (body != NULL || strcasecmp(req->method, "POST") == 0 ||
+            strcasecmp(req->method, "PUT") == 0 || strcasecmp(req->method, "PATCH") == 0) {
             SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
             SET(CURLOPT_POSTFIELDS, body != NULL ? body : "");
         }
@@ -328,9 +281,9 @@ static struct curl_slist *build_headers(const struct nbsoar_http_endpoint *ep,
 {
     struct curl_slist *list = NULL, *next;
     char ct[256];
+    /* "Expect:" stops libcurl waiting for "100 Continue" on big bodies. */
     const char *lines[4] = {"Expect:", NULL, NULL, NULL};
     size_t n = 1;
-    /* libcurl would wait for "100 Continue" on big bodies: a needless stall. */
     if (req->json != NULL || (req->body != NULL && req->content_type != NULL)) {
         snprintf(ct, sizeof(ct), "Content-Type: %s",
                  req->json != NULL ? "application/json" : req->content_type);
@@ -357,22 +310,22 @@ static int validate(const struct nbsoar_http_endpoint *ep, const struct nbsoar_h
                     char *err, size_t errlen)
 {
     if (req == NULL || req->url == NULL || req->method == NULL || req->method[0] == '\0') {
-        add(err, errlen, "HTTP request without a method or URL");
+        http_msg_add(err, errlen, "HTTP request without a method or URL");
         return NBSOAR_ERROR;
     }
     if (strpbrk(req->method, " \t\r\n") != NULL || has_newline(ep->auth_header) ||
         has_newline(req->content_type)) {
-        add(err, errlen, "HTTP request with a line break in its method or headers");
+        http_msg_add(err, errlen, "HTTP request with a line break in its method or headers");
         return NBSOAR_ERROR;
     }
     for (const char *const *h = ep->headers; h != NULL && *h != NULL; h++) {
         if (has_newline(*h)) {
-            add(err, errlen, "HTTP request with a line break in its headers");
+            http_msg_add(err, errlen, "HTTP request with a line break in its headers");
             return NBSOAR_ERROR;
         }
     }
     if (ep->ca_file != NULL && access(ep->ca_file, R_OK) != 0) {
-        add(err, errlen, "cannot read ca_file %s: %s", ep->ca_file, strerror(errno));
+        http_msg_add(err, errlen, "cannot read ca_file %s: %s", ep->ca_file, strerror(errno));
         return NBSOAR_ERROR;
     }
     return NBSOAR_OK;
@@ -430,20 +383,16 @@ static int conclude(const struct call *k, enum outcome out, CURLcode rc, const c
 {
     if (out == DONE && resp->status < 400)
         return NBSOAR_OK;
-    add(err, errlen, "%s %s: ", k->req->method, k->url);
+    http_msg_add(err, errlen, "%s %s: ", k->req->method, k->url);
     if (rc != CURLE_OK) {
         describe_curl(err, errlen, rc, detail, t, k->ep);
     } else {
-        add(err, errlen, "HTTP %ld", resp->status);
-        char *body = resp->body_len > 0 ? body_for_message(resp->body) : NULL;
-        if (body != NULL)
-            add(err, errlen, ": server said: %s", body);
-        free(body);
+        http_msg_status(err, errlen, resp->status, resp->body_len > 0 ? resp->body : NULL);
     }
     if (k->attempts > 1)
-        add(err, errlen, " (after %d attempts)", k->attempts);
+        http_msg_add(err, errlen, " (after %d attempts)", k->attempts);
     if (why_stopped != NULL)
-        add(err, errlen, " (%s)", why_stopped);
+        http_msg_add(err, errlen, " (%s)", why_stopped);
     redact_buf(err, errlen);
     if (out == DONE)
         return NBSOAR_OK;
@@ -504,6 +453,10 @@ int http_request(const struct nbsoar_http_endpoint *ep, const struct nbsoar_http
         errlen = sizeof(scratch);
     }
     err[0] = '\0';
+    if (resp == NULL) {
+        http_msg_add(err, errlen, "HTTP request without a response to fill");
+        return NBSOAR_ERROR;
+    }
     memset(resp, 0, sizeof(*resp));
     if (ep == NULL)
         ep = &no_endpoint;
@@ -539,7 +492,7 @@ int http_request(const struct nbsoar_http_endpoint *ep, const struct nbsoar_http
     if (c != NULL && headers_ok && (req->json == NULL || json_body != NULL))
         rc = setup(c, ep, req, headers, body, body_len, detail, &t);
     if (rc != CURLE_OK) {
-        add(err, errlen, "%s %s: cannot prepare the request: %s", req->method, k.url,
+        http_msg_add(err, errlen, "%s %s: cannot prepare the request: %s", req->method, k.url,
             curl_easy_strerror(rc));
         redact_buf(err, errlen);
         result = NBSOAR_ERROR;

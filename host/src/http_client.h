@@ -27,15 +27,20 @@ void http_global_cleanup(void);
  * err gets a message for RETRY and ERROR; it never holds a secret.
  *
  * Retries (at most ep->max_retries, default 3) wait min(cap, base * 2^n) ms
- * times a random factor in [0, 1] (full jitter); a 429/503 Retry-After
- * (seconds or HTTP-date) is waited for instead when longer, and when it
- * exceeds the Retry-After cap the call returns RETRY at once instead.
+ * times a random factor in [0, 1] (full jitter); a Retry-After on a 429 or
+ * 5xx (seconds or HTTP-date) is waited for instead when longer, and when it
+ * exceeds the Retry-After cap (60 s) the call returns RETRY at once.
  * Only GET HEAD PUT DELETE OPTIONS, or requests marked idempotent, are
  * retried; a stream is never retried once on_data has been handed data.
  *
  * Defaults: connect timeout 10 s, total 60 s; with timeout_ms = -1 (streams)
  * a transfer slower than 1 byte/s for 300 s is aborted instead.  Redirects
  * are not followed (resp->location has the target).  Only http and https.
+ * req->json is sent compact as application/json; a raw req->body with
+ * body_len 0 is taken as a NUL-terminated string.  The response body is
+ * parsed into resp->json when the Content-Type says json or the body starts
+ * with { or [ (and parses); resp->body always keeps the raw bytes, except
+ * for a streamed 1xx-3xx body, which only on_data sees.
  *
  * Proxies: ep->proxy when set ("" means no proxy at all), else libcurl's
  * environment variables: http_proxy (lower case only: libcurl ignores

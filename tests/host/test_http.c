@@ -1,144 +1,14 @@
 /* The shared HTTP client against tests/support/http_test_server.py on
- * loopback: retries, Retry-After, timeouts, TLS, proxies, redaction. */
+ * loopback: bodies, retries, Retry-After, timeouts, messages, streams. */
 #include <criterion/criterion.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "http_client.h"
+#include "http_test_support.h"
 #include "redact.h"
 
-static pid_t server_pids[2];
-static char tls_dir[64];
-
-/* Starts the test server (TLS with the certificate in tls_dir when asked)
- * and returns its port. */
-static int start_server(int tls)
-{
-    const char *root = getenv("NBSOAR_SOURCE_ROOT");
-    cr_assert_not_null(root, "NBSOAR_SOURCE_ROOT is set by meson");
-    char script[1024], cert[128], key[128];
-    snprintf(script, sizeof(script), "%s/tests/support/http_test_server.py", root);
-    snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
-    snprintf(key, sizeof(key), "%s/key.pem", tls_dir);
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        if (tls)
-            execl("/usr/bin/python3", "python3", script, "--cert", cert, "--key", key, (char *)NULL);
-        else
-            execl("/usr/bin/python3", "python3", script, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    server_pids[tls] = pid;
-    FILE *f = fdopen(fds[0], "r");
-    int port = 0;
-    cr_assert_eq(fscanf(f, "%d", &port), 1, "the test server printed its port");
-    fclose(f);
-    return port;
-}
-
-/* A self-signed certificate for 127.0.0.1 in a fresh temp dir. */
-static void make_certificate(void)
-{
-    strcpy(tls_dir, "/tmp/nbsoar-http-XXXXXX");
-    cr_assert_not_null(mkdtemp(tls_dir));
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-             "-days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 "
-             "-keyout %s/key.pem -out %s/cert.pem 2>/dev/null",
-             tls_dir, tls_dir);
-    cr_assert_eq(system(cmd), 0, "openssl made a certificate");
-}
-
-static void setup(void)
-{
-    /* The machine's proxy settings must not divert loopback requests. */
-    const char *vars[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                          "ALL_PROXY", "no_proxy", "NO_PROXY", NULL};
-    for (const char **v = vars; *v; v++)
-        unsetenv(*v);
-    http_global_init();
-    http_set_backoff(5, 20, 5000);
-}
-
-static void teardown(void)
-{
-    for (int i = 0; i < 2; i++) {
-        if (server_pids[i] > 0) {
-            kill(server_pids[i], SIGKILL);
-            waitpid(server_pids[i], NULL, 0);
-        }
-    }
-    if (tls_dir[0] != '\0') {
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
-        cr_assert_eq(system(cmd), 0);
-    }
-    http_global_cleanup();
-    redact_clear();
-}
-
-TestSuite(http, .init = setup, .fini = teardown);
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct call {
-    int rc;
-    struct nbsoar_http_response resp;
-    char err[2048];
-    double elapsed;
-};
-
-static void call(struct call *c, const struct nbsoar_http_endpoint *ep, const char *method,
-                 const char *url, const json_t *json)
-{
-    struct nbsoar_http_request req = {.method = method, .url = url, .json = json};
-    double t0 = now_s();
-    c->rc = http_request(ep, &req, &c->resp, c->err, sizeof(c->err));
-    c->elapsed = now_s() - t0;
-}
-
-static char *url(int port, const char *path)
-{
-    char *u = NULL;
-    cr_assert_neq(asprintf(&u, "http://127.0.0.1:%d%s", port, path), -1);
-    return u;
-}
-
-/* How many requests the server saw under `name`. */
-static int server_count(int port, const char *name)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "/count?name=%s", name);
-    char *u = url(port, path);
-    struct nbsoar_http_endpoint ep = {.max_retries = -1};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    int n = (int)json_integer_value(json_object_get(c.resp.json, "count"));
-    http_response_free(&c.resp);
-    free(u);
-    return n;
-}
+TestSuite(http, .init = http_test_setup, .fini = http_test_teardown);
 
 Test(http, get_parses_json_body_and_keeps_raw_body)
 {
@@ -322,9 +192,7 @@ Test(http, refused_connection_is_transient)
 {
     /* A port nothing listens on: the server's, after it is gone. */
     int port = start_server(0);
-    kill(server_pids[0], SIGKILL);
-    waitpid(server_pids[0], NULL, 0);
-    server_pids[0] = 0;
+    stop_server(0);
     char *u = url(port, "/json");
     struct nbsoar_http_endpoint ep = {0};
     struct call c;
@@ -397,129 +265,6 @@ Test(http, auth_header_never_appears_in_messages)
     cr_assert_not_null(strstr(c.err, "/x/***?q=***"), "%s", c.err);
     http_response_free(&c.resp);
     free(u);
-}
-
-static char *tls_url(int port)
-{
-    char *u = NULL;
-    cr_assert_neq(asprintf(&u, "https://127.0.0.1:%d/json", port), -1);
-    return u;
-}
-
-Test(http, self_signed_certificate_fails_verification_clearly)
-{
-    make_certificate();
-    char *u = tls_url(start_server(1));
-    struct nbsoar_http_endpoint ep = {0};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_ERROR);
-    cr_assert_not_null(strstr(c.err, "certificate verification failed"), "%s", c.err);
-    cr_assert_not_null(strstr(c.err, "ca_file"), "%s", c.err);
-    cr_assert_not_null(strstr(c.err, "verify_tls = false"), "%s", c.err);
-    cr_assert_null(strstr(c.err, "attempts"), "TLS failures are not retried: %s", c.err);
-    http_response_free(&c.resp);
-    free(u);
-}
-
-Test(http, self_signed_certificate_passes_with_ca_file)
-{
-    make_certificate();
-    char *u = tls_url(start_server(1));
-    char ca[128];
-    snprintf(ca, sizeof(ca), "%s/cert.pem", tls_dir);
-    struct nbsoar_http_endpoint ep = {.ca_file = ca};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert_eq(c.resp.status, 200);
-    http_response_free(&c.resp);
-    free(u);
-}
-
-Test(http, verification_off_accepts_a_self_signed_certificate)
-{
-    make_certificate();
-    char *u = tls_url(start_server(1));
-    struct nbsoar_http_endpoint ep = {.no_verify_tls = 1};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert_eq(c.resp.status, 200);
-    http_response_free(&c.resp);
-    free(u);
-}
-
-Test(http, missing_ca_file_is_a_permanent_error)
-{
-    struct nbsoar_http_endpoint ep = {.ca_file = "/nonexistent/ca.pem"};
-    struct call c;
-    call(&c, &ep, "GET", "https://127.0.0.1:1/", NULL);
-    cr_assert_eq(c.rc, NBSOAR_ERROR);
-    cr_assert_not_null(strstr(c.err, "cannot read ca_file /nonexistent/ca.pem"), "%s", c.err);
-    http_response_free(&c.resp);
-}
-
-Test(http, url_for_log_masks_userinfo_secret_parameters_and_registered_secrets)
-{
-    struct { const char *in, *out; } cases[] = {
-        {"https://user:pw@host/p?token=abc&x=1&api_key=zz#frag",
-         "https://***@host/p?token=***&x=1&api_key=***#frag"},
-        {"http://h/p?Signature=s1&AWSAccessKeyId=k1&page=2",
-         "http://h/p?Signature=***&AWSAccessKeyId=***&page=2"},
-        {"https://h/cb#access_token=t0k&state=ok", "https://h/cb#access_token=***&state=ok"},
-        {"http://h/p?password=&flag", "http://h/p?password=***&flag"},
-        {"h/no-scheme?secret=1", "h/no-scheme?secret=***"},
-        {"https://h/items/registered-secret-1/x", "https://h/items/***/x"},
-        {"https://h:8443/plain?a=b", "https://h:8443/plain?a=b"},
-    };
-    redact_add("registered-secret-1");
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *got = http_url_for_log(cases[i].in);
-        cr_assert_str_eq(got, cases[i].out, "for %s", cases[i].in);
-        free(got);
-    }
-}
-
-Test(http, proxy_from_the_endpoint_is_used)
-{
-    int port = start_server(0);
-    char proxy[64];
-    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
-    struct nbsoar_http_endpoint ep = {.proxy = proxy};
-    struct call c;
-    /* .invalid never resolves: only the proxy can answer. */
-    call(&c, &ep, "GET", "http://nbsoar-test.invalid/via", NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert(json_is_true(json_object_get(c.resp.json, "proxied")));
-    cr_assert_str_eq(json_string_value(json_object_get(c.resp.json, "target")),
-                     "http://nbsoar-test.invalid/via");
-    http_response_free(&c.resp);
-}
-
-Test(http, proxy_from_the_environment_and_no_proxy_apply)
-{
-    int port = start_server(0);
-    char proxy[64];
-    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", port);
-    setenv("http_proxy", proxy, 1);
-    struct nbsoar_http_endpoint ep = {.max_retries = -1};
-    struct call c;
-    call(&c, &ep, "GET", "http://nbsoar-test.invalid/env", NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert(json_is_true(json_object_get(c.resp.json, "proxied")));
-    http_response_free(&c.resp);
-
-    setenv("no_proxy", "nbsoar-test.invalid", 1);
-    call(&c, &ep, "GET", "http://nbsoar-test.invalid/env", NULL);
-    cr_assert_eq(c.rc, NBSOAR_RETRY, "no_proxy sends it direct, where it cannot resolve");
-    http_response_free(&c.resp);
-    unsetenv("no_proxy");
-
-    ep.proxy = "";
-    call(&c, &ep, "GET", "http://nbsoar-test.invalid/env", NULL);
-    cr_assert_eq(c.rc, NBSOAR_RETRY, "proxy = \"\" ignores the environment");
-    http_response_free(&c.resp);
 }
 
 struct sink {
@@ -598,18 +343,33 @@ Test(http, bad_urls_and_headers_are_refused)
     http_response_free(&c.resp);
 }
 
-Test(http, certificate_for_another_name_is_reported_as_such)
+Test(http, bodiless_put_sends_an_empty_body)
 {
-    make_certificate();
-    int port = start_server(1);
-    char u[128], ca[128];
-    /* The certificate names 127.0.0.1, not localhost. */
-    snprintf(u, sizeof(u), "https://localhost:%d/json", port);
-    snprintf(ca, sizeof(ca), "%s/cert.pem", tls_dir);
-    struct nbsoar_http_endpoint ep = {.ca_file = ca};
+    int port = start_server(0);
+    char *u = url(port, "/echo");
+    struct nbsoar_http_endpoint ep = {0};
+    struct call c;
+    call(&c, &ep, "PUT", u, NULL);
+    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
+    json_t *h = json_object_get(c.resp.json, "headers");
+    cr_assert_str_eq(json_string_value(json_object_get(c.resp.json, "method")), "PUT");
+    cr_assert_str_eq(json_string_value(json_object_get(h, "content-length")), "0");
+    cr_assert_null(json_object_get(h, "expect"));
+    http_response_free(&c.resp);
+    free(u);
+}
+
+Test(http, redirects_are_reported_not_followed)
+{
+    int port = start_server(0);
+    char *u = url(port, "/redirect");
+    struct nbsoar_http_endpoint ep = {0};
     struct call c;
     call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_ERROR);
-    cr_assert_not_null(strstr(c.err, "not for this host name"), "%s", c.err);
+    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
+    cr_assert_eq(c.resp.status, 302);
+    cr_assert_str_eq(c.resp.location, "/json");
+    cr_assert_eq(server_count(port, "/json"), 0);
     http_response_free(&c.resp);
+    free(u);
 }

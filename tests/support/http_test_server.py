@@ -14,6 +14,7 @@ attempts arrived:
                         seconds from now, ?echo=1 (echoes the Authorization header)) for the first K requests
                         (all when fail is absent), then 200
   /sleep?ms=M           sleeps M ms, then 200
+  /redirect             302 to /json
   /stream?chunks=K&sleep_ms=M  sends K lines, then sleeps M ms before closing
 An absolute-form request target (http://host/...) is answered as a forward
 proxy would, with {"proxied": true, "target": ...}.
@@ -96,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
             if q.get("echo"):
                 body += " you sent: " + str(self.headers.get("Authorization"))
             self.reply_json(int(q["code"]), {"error": body}, extra)
+        elif url.path == "/redirect":
+            self.reply_json(302, {"moved": True}, {"Location": "/json"})
         elif url.path == "/sleep":
             time.sleep(int(q.get("ms", "1000")) / 1000.0)
             self.reply_json(200, {"slept": True})

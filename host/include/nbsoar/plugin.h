@@ -198,9 +198,11 @@ struct nbsoar_host {
     int (*vault_get)(const struct nbsoar_host *h, const char *name, json_t **out);
 
     /* HTTP: fills *resp (caller frees with http_response_free).  Returns
-     * NBSOAR_OK for any completed exchange (check resp->status),
-     * NBSOAR_RETRY when retries were exhausted on a transient failure,
-     * NBSOAR_ERROR otherwise; err gets a message either way. */
+     * NBSOAR_OK when a response arrived with a final status, any but 429
+     * and 5xx (check resp->status; err quotes it from 400 on),
+     * NBSOAR_RETRY when a transient failure (connect error, timeout, 429,
+     * 5xx) outlived the retries, NBSOAR_ERROR when retrying cannot help
+     * (bad URL, TLS verification); err gets a message for both. */
     int (*http)(const struct nbsoar_host *h, const struct nbsoar_http_endpoint *ep,
                 const struct nbsoar_http_request *req, struct nbsoar_http_response *resp,
                 char *err, size_t errlen);

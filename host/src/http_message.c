@@ -1,10 +1,17 @@
-/* http_url_for_log(): a URL with its secrets masked, for messages. */
+/* What the HTTP client tells people: URLs with their secrets masked,
+ * server error bodies, libcurl failures with a hint. */
+#include "http_message.h"
 #include "http_client.h"
 #include "redact.h"
 
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define ERR_BODY_MAX 500
 
 #define MASK "***"
 
@@ -99,4 +106,63 @@ char *http_url_for_log(const char *url)
     char *clean = redact_dup(out);
     free(out);
     return clean;
+}
+
+void http_msg_add(char *err, size_t errlen, const char *fmt, ...)
+{
+    size_t used = strnlen(err, errlen);
+    if (used + 1 >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + used, errlen - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Redacts before cutting, so a cut cannot leave half a secret showing. */
+void http_msg_status(char *err, size_t errlen, long status, const char *body)
+{
+    http_msg_add(err, errlen, "HTTP %ld", status);
+    char *clean = body != NULL ? redact_dup(body) : NULL;
+    if (clean == NULL)
+        return;
+    size_t n = strlen(clean);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)clean[i] < 0x20)
+            clean[i] = ' ';
+    }
+    if (n > ERR_BODY_MAX) {
+        size_t cut = ERR_BODY_MAX;
+        while (cut > 0 && ((unsigned char)clean[cut] & 0xC0) == 0x80)
+            cut--;
+        strcpy(clean + cut, "...");
+    }
+    http_msg_add(err, errlen, ": server said: %s", clean);
+    free(clean);
+}
+
+void http_msg_curl(char *err, size_t errlen, int code, const char *detail, const char *ca_file)
+{
+    CURLcode rc = (CURLcode)code;
+    const char *why = detail[0] != '\0' ? detail : curl_easy_strerror(rc);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION && strstr(why, "name") != NULL) {
+        http_msg_add(err, errlen, "TLS certificate verification failed: the certificate is "
+                     "not for this host name (%s); use a name the certificate was issued "
+                     "for, or verify_tls = false to skip verification (insecure)", why);
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+        http_msg_add(err, errlen, "TLS certificate verification failed (%s); set ca_file to "
+                     "the PEM of the CA that signed the server's certificate, or "
+                     "verify_tls = false to skip verification (insecure)", why);
+    } else if (rc == CURLE_SSL_CACERT_BADFILE) {
+        http_msg_add(err, errlen, "cannot use ca_file %s (%s)", ca_file ? ca_file : "", why);
+    } else if (rc == CURLE_SSL_CONNECT_ERROR) {
+        http_msg_add(err, errlen, "TLS handshake failed (%s)", why);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        http_msg_add(err, errlen, "timed out (%s)", why);
+    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+               rc == CURLE_COULDNT_RESOLVE_PROXY) {
+        http_msg_add(err, errlen, "cannot connect (%s)", why);
+    } else {
+        http_msg_add(err, errlen, "%s", why);
+    }
 }
