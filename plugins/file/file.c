@@ -65,13 +65,20 @@ static int open_append(const char *path)
     return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
-/* check mode: the file's folder must exist and be writable; nothing is created. */
+/* check mode: an existing regular file we may write, or a folder we may
+ * create it in; nothing is created. */
 static int check_writable(const struct file_sink *fs)
 {
-    if (access(fs->path, F_OK) == 0) {
+    const struct nbsoar_host *h = fs->host;
+    struct stat st;
+    if (stat(fs->path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            h->log(h, NBSOAR_LOG_ERROR, "path %s is not a regular file", fs->path);
+            return NBSOAR_ERROR;
+        }
         if (access(fs->path, W_OK) == 0)
             return NBSOAR_OK;
-        fs->host->log(fs->host, NBSOAR_LOG_ERROR, "path %s: %s", fs->path, strerror(errno));
+        h->log(h, NBSOAR_LOG_ERROR, "path %s: %s", fs->path, strerror(errno));
         return NBSOAR_ERROR;
     }
     char *copy = strdup(fs->path);
@@ -80,8 +87,7 @@ static int check_writable(const struct file_sink *fs)
     const char *dir = dirname(copy);
     int rc = access(dir, W_OK | X_OK) == 0 ? NBSOAR_OK : NBSOAR_ERROR;
     if (rc != NBSOAR_OK)
-        fs->host->log(fs->host, NBSOAR_LOG_ERROR, "path %s: cannot create a file in %s: %s",
-                      fs->path, dir, strerror(errno));
+        h->log(h, NBSOAR_LOG_ERROR, "path %s: cannot create a file in %s: %s", fs->path, dir, strerror(errno));
     free(copy);
     return rc;
 }

@@ -94,6 +94,18 @@ static int make_dir(const struct spool *sp, const char *key, const char *dir)
     return NBSOAR_ERROR;
 }
 
+/* Files are moved with rename(), which cannot cross file systems. */
+static int same_fs(const struct spool *sp, const char *key, const char *dir)
+{
+    struct stat a, b;
+    if (stat(sp->path, &a) != 0 || stat(dir, &b) != 0 || a.st_dev == b.st_dev)
+        return NBSOAR_OK; /* a folder not created yet (check mode) cannot be compared */
+    sp->host->log(sp->host, NBSOAR_LOG_ERROR,
+                  "key %s: %s is on another file system than %s; files are moved by rename()",
+                  key, dir, sp->path);
+    return NBSOAR_ERROR;
+}
+
 int spool_conf_load(struct spool *sp, const json_t *config)
 {
     const struct nbsoar_host *h = sp->host;
@@ -141,7 +153,12 @@ int spool_conf_load(struct spool *sp, const json_t *config)
         return NBSOAR_ERROR;
     if (sp->is_folder && make_dir(sp, "done_dir", sp->done_dir) != NBSOAR_OK)
         return NBSOAR_ERROR;
-    return make_dir(sp, "rejected_dir", sp->rejected_dir);
+    if (make_dir(sp, "rejected_dir", sp->rejected_dir) != NBSOAR_OK)
+        return NBSOAR_ERROR;
+    if (sp->is_folder && (same_fs(sp, "done_dir", sp->done_dir) != NBSOAR_OK ||
+                          same_fs(sp, "rejected_dir", sp->rejected_dir) != NBSOAR_OK))
+        return NBSOAR_ERROR;
+    return NBSOAR_OK;
 }
 
 void spool_conf_free(struct spool *sp)

@@ -86,8 +86,15 @@ int spool_event_parse(const struct spool *sp, const char *buf, size_t len, json_
                  sp->max_event_bytes);
         return NBSOAR_ERROR;
     }
+    size_t blank = 0;
+    while (blank < len && (buf[blank] == ' ' || buf[blank] == '\t' || buf[blank] == '\n' || buf[blank] == '\r'))
+        blank++;
+    if (blank == len) {
+        snprintf(reason, reasonlen, "empty: no JSON value");
+        return NBSOAR_ERROR;
+    }
     json_error_t jerr;
-    json_t *ev = json_loadb(buf, len, 0, &jerr);
+    json_t *ev = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
     if (ev == NULL) {
         snprintf(reason, reasonlen, "not valid JSON: %s at line %d column %d", jerr.text, jerr.line,
                  jerr.column);

@@ -5,7 +5,10 @@
  * advances after each line is either accepted by the host or rejected, so a
  * line is never handed over twice, across polls and restarts.  A new inode
  * (the file was replaced or rotated) starts a new cursor; a file shorter
- * than its cursor was truncated and is read again from the start.
+ * than its cursor was truncated and is read again from the start.  Lines
+ * written after the last poll to a file that is then renamed away
+ * (rotated) are not read: for rotated logs, drop the finished files into a
+ * spool folder instead.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,20 +32,26 @@ struct jsonl_pos {
     long line;        /* lines consumed */
 };
 
-static void cursor_load(const struct spool *sp, const char *key, struct jsonl_pos *pos)
+/* An unreadable cursor value restarts the file (the host drops the
+ * duplicates); a host that cannot answer stops the read, which would
+ * otherwise hand every line over again. */
+static int cursor_load(const struct spool *sp, const char *key, struct jsonl_pos *pos)
 {
     char *value = NULL;
     pos->offset = 0;
     pos->line = 0;
-    if (sp->host->cursor_get(sp->host, key, &value) != NBSOAR_OK || value == NULL)
-        return;
-    if (value[0] != '\0' && sscanf(value, "%lld %ld", &pos->offset, &pos->line) != 2) {
+    if (sp->host->cursor_get(sp->host, key, &value) != NBSOAR_OK) {
+        sp->host->log(sp->host, NBSOAR_LOG_ERROR, "cannot read cursor %s", key);
+        return NBSOAR_ERROR;
+    }
+    if (value != NULL && value[0] != '\0' && sscanf(value, "%lld %ld", &pos->offset, &pos->line) != 2) {
         sp->host->log(sp->host, NBSOAR_LOG_WARN, "cursor %s: unreadable value \"%s\", reading from the start",
                       key, value);
         pos->offset = 0;
         pos->line = 0;
     }
     free(value);
+    return NBSOAR_OK;
 }
 
 static int cursor_save(const struct spool *sp, const char *key, const struct jsonl_pos *pos)
@@ -134,7 +143,11 @@ int spool_jsonl_consume(struct spool *sp, const char *path, int whole, const cha
         return NBSOAR_ERROR;
     }
     struct jsonl_pos pos;
-    cursor_load(sp, key, &pos);
+    if (cursor_load(sp, key, &pos) != NBSOAR_OK) {
+        free(key);
+        fclose(f);
+        return NBSOAR_ERROR;
+    }
     if (pos.offset > (long long)st.st_size) {
         h->log(h, NBSOAR_LOG_WARN, "%s is shorter than its cursor (%lld > %lld bytes): truncated, "
                "reading it again from the start", path, pos.offset, (long long)st.st_size);

@@ -28,15 +28,16 @@ static char *xstrdup(const char *s)
     return memcpy(xrealloc(NULL, n), s, n);
 }
 
-/* Masks every registered secret; caller holds the lock.  OWNED: free(). */
+/* Masks every registered secret; caller holds the lock.  Scans forward past
+ * each mask, so a secret that contains "*" cannot loop.  OWNED: free(). */
 static char *redact_locked(struct fake_host *fh, const char *text)
 {
     char *out = xstrdup(text);
     for (size_t i = 0; i < fh->n_secrets; i++) {
         const char *secret = fh->secrets[i];
-        size_t slen = strlen(secret);
+        size_t slen = strlen(secret), from = 0;
         char *hit;
-        while ((hit = strstr(out, secret)) != NULL) {
+        while ((hit = strstr(out + from, secret)) != NULL) {
             size_t head = (size_t)(hit - out), tail = strlen(hit + slen);
             char *next = xrealloc(NULL, head + 3 + tail + 1);
             memcpy(next, out, head);
@@ -44,6 +45,7 @@ static char *redact_locked(struct fake_host *fh, const char *text)
             memcpy(next + head + 3, hit + slen, tail + 1);
             free(out);
             out = next;
+            from = head + 3;
         }
     }
     return out;
