@@ -100,7 +100,8 @@ static int thehive_init(const struct nbsoar_host *host, const json_t *config, vo
     st->ep.max_retries = retries < 0 ? -1 : (int)retries;
     st->ep.headers = st->headers;
     if (st->ep.no_verify_tls)
-        host->log(host, NBSOAR_LOG_WARN, "verify_tls = false: TheHive's certificate is not checked");
+        host->log(host, NBSOAR_LOG_WARN,
+                  "verify_tls = false: TheHive's certificate is not checked");
     host->log(host, NBSOAR_LOG_DEBUG, "TheHive %d API at %s%s%s", st->api_version, st->base_url,
               org ? ", organisation " : "", org ? org : "");
     return NBSOAR_OK;
@@ -136,8 +137,9 @@ static int thehive_apply(void *state, const json_t *operation, const struct nbso
         *result = res;
         return NBSOAR_OK;
     }
-    st->host->log(st->host, rc == NBSOAR_RETRY ? NBSOAR_LOG_WARN : NBSOAR_LOG_ERROR, "%s on %s %s: %s",
-                  th_op_name(op), target, rc == NBSOAR_RETRY ? "will be retried" : "failed", err);
+    int retry = rc == NBSOAR_RETRY;
+    st->host->log(st->host, retry ? NBSOAR_LOG_WARN : NBSOAR_LOG_ERROR, "%s on %s %s: %s",
+                  th_op_name(op), target, retry ? "will be retried" : "failed", err);
     *result = error_result(res, err);
     return rc;
 }
@@ -159,7 +161,8 @@ static const struct nbsoar_plugin thehive_plugin = {
     NBSOAR_PLUGIN_HEADER,
     .name = "thehive",
     .version = THEHIVE_VERSION,
-    .description = "applies notebook operations to TheHive 5 or 4 cases, alerts, observables and tasks",
+    .description = "applies notebook operations to TheHive 5 or 4 cases, alerts, observables "
+                   "and tasks",
     .config = thehive_config,
     .init = thehive_init,
     .apply = thehive_apply,

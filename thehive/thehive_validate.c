@@ -99,7 +99,8 @@ static int field_ok(const json_t *v, enum field_type t)
     case F_TEXT: return json_is_string(v);
     case F_NAME: return is_name(v);
     case F_BOOL: return json_is_boolean(v);
-    case F_TLP: return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4;
+    case F_TLP:
+        return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4;
     case F_SCALAR: return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
     case F_TAGS: {
         if (!json_is_array(v))
@@ -201,8 +202,9 @@ int th_validate(const json_t *operation, enum th_op *op, char *err, size_t errle
         if (json_is_string(tpe) && !tpe_matches(json_string_value(tpe), value)) {
             char shown[80];
             describe_value(value, shown, sizeof(shown));
-            snprintf(err, errlen, "AddCustomFields: field \"value\" %s does not match \"tpe\" \"%s\"",
-                     shown, json_string_value(tpe));
+            snprintf(err, errlen,
+                     "AddCustomFields: field \"value\" %s does not match \"tpe\" \"%s\"", shown,
+                     json_string_value(tpe));
             return NBSOAR_ERROR;
         }
     }

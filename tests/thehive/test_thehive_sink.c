@@ -389,3 +389,12 @@ Test(thehive_config, bad_settings_are_refused_naming_the_key)
                  "%s", fake_host_log(h));
     fake_host_free(h);
 }
+
+Test(thehive_sink, without_organisation_the_key_owner_default_is_used, .fini = stop)
+{
+    start(5, "{\"organisation\":\"\"}");
+    expect_ok(EV_CASE, "{\"type\":\"AddTagToCase\",\"tag\":\"default-org\"}", NULL);
+    json_t *st = sim_state(&sim);
+    cr_assert(has_string(json_object_get(sim_find(st, "cases", "~1001"), "tags"), "default-org"));
+    json_decref(st);
+}
