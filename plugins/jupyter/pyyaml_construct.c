@@ -1,5 +1,6 @@
-/* PyYAML SafeLoader's resolver and constructors (without timestamps) on
- * the composed node graph; see pyyaml.h for the rules and differences. */
+/* PyYAML SafeLoader's constructors on the composed node graph: scalars,
+ * sequences, mappings with merge keys; see pyyaml.h for the rules and the
+ * differences. */
 #include "py_number.h"
 #include "pyjson.h"
 #include "pyyaml_impl.h"
