@@ -356,3 +356,11 @@ Test(kernel_zmq, kernelspec_env_extra_env_and_cwd_reach_the_kernel, .timeout = 6
     tu_rm_rf(root);
     free(root);
 }
+
+Test(kernel_zmq, missing_cwd_is_a_clear_error, .timeout = 30)
+{
+    char err[1024];
+    struct kernel_start_opts o = {.kernel_name = "python3", .cwd = "/nonexistent/cwd", .start_timeout_ms = 5000};
+    cr_assert_null(kernel_local_start(&o, err, sizeof err));
+    cr_assert(strstr(err, "cannot change to directory /nonexistent/cwd"), "%s", err);
+}
