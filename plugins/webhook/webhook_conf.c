@@ -63,16 +63,17 @@ static long long conf_int(const json_t *config, const char *key, long long dflt)
     return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
-/* prefix.NAME when set, else the global key's value (may be NULL). */
+/* prefix.NAME when present (empty: none, so `token.NAME =` opts a path
+ * out of the global token), else the global key's value (may be NULL). */
 static char *per_path(const json_t *config, const char *prefix, const char *name,
                       const char *global_key)
 {
     char key[256];
     snprintf(key, sizeof(key), "%s.%s", prefix, name);
-    const char *v = conf_str(config, key);
+    const char *v = json_string_value(json_object_get(config, key));
     if (v == NULL && global_key != NULL)
         v = conf_str(config, global_key);
-    return v != NULL ? strdup(v) : NULL;
+    return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
 }
 
 static int parse_map(const char *text, enum wh_map *out)
