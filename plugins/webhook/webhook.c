@@ -2,9 +2,10 @@
  * webhook: events pushed over HTTP by MISP Workflows, TheHive notifications,
  * Splunk alert actions or anything else.
  *
- * init() binds `listen` (loopback by default) and starts one thread that
- * serves requests one at a time (one request per connection; a client has
- * `timeout` to send it); shutdown() wakes and joins it.  poll() does
+ * init() binds `listen` (loopback by default) and starts `threads` threads
+ * that accept and serve connections (one request per connection; a client
+ * has `timeout` to send it); shutdown() wakes and joins them.  emit_event
+ * is therefore called from these threads, several at once.  poll() does
  * nothing: events reach the host as they arrive.  Check mode validates the
  * config and binds nothing.
  *
@@ -101,6 +102,7 @@ static void *serve(void *arg)
             continue;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
+        /* Threads race for each connection; the losers get EAGAIN. */
         int fd = accept4(wh->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
@@ -138,18 +140,20 @@ static int webhook_init(const struct nbsoar_host *host, const json_t *config, vo
         host->log(host, NBSOAR_LOG_ERROR, "%s", err);
         return NBSOAR_ERROR;
     }
-    int rc = pthread_create(&wh->thread, NULL, serve, wh);
-    if (rc != 0) {
-        host->log(host, NBSOAR_LOG_ERROR, "cannot start the listener thread: %s", strerror(rc));
-        return NBSOAR_ERROR;
+    for (size_t i = 0; i < wh->n_threads; i++) {
+        int rc = pthread_create(&wh->threads[i], NULL, serve, wh);
+        if (rc != 0) {
+            host->log(host, NBSOAR_LOG_ERROR, "cannot start a listener thread: %s", strerror(rc));
+            return NBSOAR_ERROR;
+        }
+        wh->threads_started++;
     }
-    wh->thread_started = 1;
     host->log(host, NBSOAR_LOG_INFO, "listening on %s (%zu path%s)", wh->bound, wh->n_paths,
               wh->n_paths == 1 ? "" : "s");
     return NBSOAR_OK;
 }
 
-/* Events arrive on the listener thread; nothing to fetch. */
+/* Events arrive on the listener threads; nothing to fetch. */
 static int webhook_poll(void *state)
 {
     (void)state;
@@ -161,12 +165,14 @@ static void webhook_shutdown(void *state)
     struct webhook *wh = state;
     if (wh == NULL)
         return;
-    if (wh->thread_started) {
+    if (wh->threads_started > 0) {
+        /* The byte is never read: every thread sees the pipe readable. */
         ssize_t n;
         do
             n = write(wh->stop_pipe[1], "x", 1);
         while (n < 0 && errno == EINTR);
-        pthread_join(wh->thread, NULL);
+        for (size_t i = 0; i < wh->threads_started; i++)
+            pthread_join(wh->threads[i], NULL);
     }
     if (wh->listen_fd >= 0)
         close(wh->listen_fd);

@@ -12,6 +12,7 @@
 #define WH_ERR_MAX 512
 #define WH_MAX_HEADERS 64
 #define WH_MAX_HEAD_BYTES 16384
+#define WH_MAX_THREADS 64
 
 enum wh_map { WH_MAP_GENERIC, WH_MAP_MISP, WH_MAP_THEHIVE, WH_MAP_SPLUNK };
 
@@ -38,9 +39,10 @@ struct webhook {
     size_t max_events;
     long timeout_ms;       /* whole request (head and body) */
     int listen_fd;         /* -1 when not listening */
-    int stop_pipe[2];      /* written by shutdown() to wake the thread */
-    pthread_t thread;
-    int thread_started;
+    int stop_pipe[2];      /* written by shutdown() to wake the threads */
+    size_t n_threads;      /* wanted (`threads`) */
+    pthread_t threads[WH_MAX_THREADS];
+    size_t threads_started;
     char bound[128];       /* "127.0.0.1:PORT" actually bound */
 };
 

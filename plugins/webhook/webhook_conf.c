@@ -48,6 +48,8 @@ const struct nbsoar_config_key webhook_config_keys[] = {
      "most events in one request (array or NDJSON lines)"},
     {"timeout", NBSOAR_KEY_DURATION_MS, "10s", 0,
      "time a client has to send one whole request"},
+    {"threads", NBSOAR_KEY_INT, "4", 0,
+     "requests served at once (1-64), so a slow client does not hold up the others"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -200,6 +202,13 @@ int webhook_conf_load(struct webhook *wh, const json_t *config)
                       "max_body_bytes, max_events and timeout must be positive");
         return NBSOAR_ERROR;
     }
+    long long threads = conf_int(config, "threads", 4);
+    if (threads < 1 || threads > WH_MAX_THREADS) {
+        wh->host->log(wh->host, NBSOAR_LOG_ERROR, "threads = %lld: expected 1 to %d", threads,
+                      WH_MAX_THREADS);
+        return NBSOAR_ERROR;
+    }
+    wh->n_threads = (size_t)threads;
     wh->max_body_bytes = (size_t)max_body;
     wh->max_events = (size_t)max_events;
     if (check_names(wh, config) != NBSOAR_OK)

@@ -613,3 +613,31 @@ Test(webhook, listen_address_in_use_fails_init)
     json_decref(conf);
     fake_host_free(other);
 }
+
+Test(webhook, a_slow_client_does_not_hold_up_others)
+{
+    start();
+    int slow = raw_connect();
+    const char *part = "POST /events HTTP/1.1\r\nHost: x\r\n";
+    cr_assert_eq(write(slow, part, strlen(part)), (ssize_t)strlen(part));
+    double t0 = now_s();
+    struct reply r;
+    json_decref(post("/events", "{\"n\": 1}", &r));
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    cr_assert_lt(now_s() - t0, 2.0, "served while another client dawdles");
+    close(slow);
+}
+
+Test(webhook, shutdown_returns_while_a_client_is_connected)
+{
+    start();
+    int slow = raw_connect();
+    const char *part = "POST /events HTTP/1.1\r\n";
+    cr_assert_eq(write(slow, part, strlen(part)), (ssize_t)strlen(part));
+    usleep(100000);
+    double t0 = now_s();
+    plugin->shutdown(state);
+    state = NULL;
+    cr_assert_lt(now_s() - t0, 2.0);
+    close(slow);
+}
