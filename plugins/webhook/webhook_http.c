@@ -297,9 +297,17 @@ static long long body_length(const struct wh_request *req, struct wh_response *r
     return strtoll(cl, NULL, 10);
 }
 
-/* Makes sure c->buf holds `need` bytes from c->pos.  READ_* codes or 1. */
+/* Makes sure c->buf holds `need` bytes from c->pos.  READ_* codes or 1.
+ * Consumed bytes are dropped first, so chunk framing cannot grow the
+ * buffer past one chunk. */
 static int want(struct conn *c, size_t need)
 {
+    if (c->len - c->pos < need && c->pos > 0) {
+        memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+        c->len -= c->pos;
+        c->pos = 0;
+        c->buf[c->len] = '\0';
+    }
     while (c->len - c->pos < need) {
         int r = read_more(c);
         if (r <= 0)

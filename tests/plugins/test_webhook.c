@@ -641,3 +641,21 @@ Test(webhook, shutdown_returns_while_a_client_is_connected)
     cr_assert_lt(now_s() - t0, 2.0);
     close(slow);
 }
+
+Test(webhook, chunked_body_with_extensions_and_trailers_is_joined)
+{
+    start();
+    int fd = raw_connect();
+    const char *req = "POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN
+                      "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "5;ext=1\r\n{\"a\":\r\n"
+                      "1\r\n \r\n"
+                      "3\r\n42}\r\n"
+                      "0\r\nX-Trailer: yes\r\n\r\n";
+    cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    char buf[4096];
+    raw_read(fd, buf, sizeof(buf), 3000);
+    close(fd);
+    cr_assert_eq(strncmp(buf, "HTTP/1.1 202 ", 13), 0, "%s", buf);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(event_at(0), "fields"), "a")), 42);
+}
