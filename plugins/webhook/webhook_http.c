@@ -161,8 +161,15 @@ static const char *reason_phrase(int status)
     }
 }
 
+/* Logs and counts first, so whoever reads the answer sees both done. */
 static void send_response(struct conn *c, const struct wh_request *req, struct wh_response *resp)
 {
+    const struct nbsoar_host *h = c->wh->host;
+    h->counter_add(h, resp->status < 400 ? "requests_accepted_total" : "requests_refused_total", 1);
+    const char *why = resp->status >= 400 ? json_string_value(json_object_get(resp->body, "error")) : NULL;
+    h->log(h, resp->status < 400 ? NBSOAR_LOG_INFO : NBSOAR_LOG_WARN, "%s %s %d from %s%s%s",
+           req->method[0] ? req->method : "-", req->path[0] ? req->path : "-", resp->status,
+           req->remote, why != NULL ? ": " : "", why != NULL ? why : "");
     char *body = resp->body != NULL ? json_dumps(resp->body, JSON_COMPACT) : NULL;
     const char *text = body != NULL ? body : "{}";
     char head[512];
@@ -174,11 +181,6 @@ static void send_response(struct conn *c, const struct wh_request *req, struct w
     write_all(c, head, (size_t)n);
     write_all(c, text, strlen(text));
     write_all(c, "\n", 1);
-    const struct nbsoar_host *h = c->wh->host;
-    const char *why = resp->status >= 400 ? json_string_value(json_object_get(resp->body, "error")) : NULL;
-    h->log(h, resp->status < 400 ? NBSOAR_LOG_INFO : NBSOAR_LOG_WARN, "%s %s %d from %s%s%s",
-           req->method[0] ? req->method : "-", req->path[0] ? req->path : "-", resp->status,
-           req->remote, why != NULL ? ": " : "", why != NULL ? why : "");
     free(body);
     json_decref(resp->body);
     resp->body = NULL;
@@ -257,6 +259,11 @@ static int parse_head(struct wh_request *req, struct wh_response *resp)
             wh_error(resp, 431, "more than %d headers", WH_MAX_HEADERS);
             return -1;
         }
+        for (char *v = colon + 1; *v; v++)
+            if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f) {
+                wh_error(resp, 400, "control character in a header value");
+                return -1;
+            }
         *colon = '\0';
         char *value = colon + 1 + strspn(colon + 1, " \t");
         for (char *end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)

@@ -340,6 +340,8 @@ Test(webhook, array_and_ndjson_bodies_give_one_event_each)
     json_decref(post("/events", "{\"n\": 6}\n{\"n\": 7}\n", &r));
     cr_assert_eq(r.status, 202, "NDJSON sent as application/json: %s", r.body);
     cr_assert_eq(json_array_size(fh->events), 7);
+    cr_assert_eq(json_real_value(json_object_get(fh->counters, "events_accepted_total")), 7.0);
+    cr_assert_eq(json_real_value(json_object_get(fh->counters, "requests_accepted_total")), 3.0);
     for (int i = 0; i < 7; i++)
         cr_assert_eq(json_integer_value(json_object_get(json_object_get(event_at((size_t)i), "fields"), "n")), i + 1);
 }
@@ -541,6 +543,8 @@ Test(webhook, malformed_http_is_400_not_a_crash)
         "GARBAGE\r\n\r\n",
         "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
         "POST /events HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        "POST /events HTTP/1.1\r\nHost: x\r\nX-A: 1\nX-B: 2\r\n\r\n",
+        "POST /events HTTP/1.1\r\nHost: x\r\n folded: y\r\n\r\n",
         "POST /events HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
         "POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN
         "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
