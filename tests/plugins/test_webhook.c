@@ -663,3 +663,19 @@ Test(webhook, chunked_body_with_extensions_and_trailers_is_joined)
     cr_assert_eq(strncmp(buf, "HTTP/1.1 202 ", 13), 0, "%s", buf);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(event_at(0), "fields"), "a")), 42);
 }
+
+Test(webhook, listens_on_ipv6_loopback_when_asked)
+{
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    if (probe < 0)
+        cr_skip_test("no IPv6 here");
+    close(probe);
+    json_t *conf = fake_host_config(plugin, base_conf);
+    json_object_set_new(conf, "listen", json_string("[::1]:0"));
+    int rc = plugin->init(&fh->host, conf, &state);
+    json_decref(conf);
+    if (rc != NBSOAR_OK && strstr(fake_host_log(fh), "Cannot assign") != NULL)
+        cr_skip_test("no IPv6 loopback here");
+    cr_assert_eq(rc, NBSOAR_OK, "%s", fake_host_log(fh));
+    cr_assert(strstr(fake_host_log(fh), "listening on [::1]:") != NULL, "%s", fake_host_log(fh));
+}
