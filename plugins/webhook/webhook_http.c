@@ -120,10 +120,11 @@ static int read_more(struct conn *c)
     }
 }
 
-static void write_all(struct conn *c, const char *data, size_t len)
+/* Writes until done or until `until` (monotonic ms). */
+static void write_all(struct conn *c, const char *data, size_t len, long long until)
 {
     while (len > 0) {
-        long long left = c->deadline_ms + 5000 - now_ms();
+        long long left = until - now_ms();
         struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
         if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
             return;
@@ -178,9 +179,11 @@ static void send_response(struct conn *c, const struct wh_request *req, struct w
                      "Cache-Control: no-store\r\nConnection: close\r\n%s%s\r\n",
                      resp->status, reason_phrase(resp->status), strlen(text) + 1,
                      resp->extra_header, resp->extra_header[0] ? "\r\n" : "");
-    write_all(c, head, (size_t)n);
-    write_all(c, text, strlen(text));
-    write_all(c, "\n", 1);
+    /* The answer gets its own time: emitting may have used the request's. */
+    long long until = now_ms() + 5000;
+    write_all(c, head, (size_t)n, until);
+    write_all(c, text, strlen(text), until);
+    write_all(c, "\n", 1, until);
     free(body);
     json_decref(resp->body);
     resp->body = NULL;
@@ -385,6 +388,11 @@ static int read_body(struct conn *c, struct wh_request *req, long long length, s
     if (length == -1)
         return read_chunked(c, req, resp);
     int r = want(c, (size_t)length);
+    if (r == READ_STOP) {
+        wh_error(resp, 503, "shutting down");
+        snprintf(resp->extra_header, sizeof(resp->extra_header), "Retry-After: 5");
+        return -1;
+    }
     if (r <= 0) {
         wh_error(resp, r == READ_TIMEOUT ? 408 : 400, "body shorter than its Content-Length");
         return -1;
@@ -410,8 +418,9 @@ static void lingering_close(struct conn *c)
     size_t drained = 0;
     for (;;) {
         long long left = until - now_ms();
-        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-        if (left <= 0 || drained > (1u << 20) || poll(&pfd, 1, (int)left) <= 0)
+        struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN},
+                                {.fd = c->wh->stop_pipe[0], .events = POLLIN}};
+        if (left <= 0 || drained > (1u << 20) || poll(pfd, 2, (int)left) <= 0 || pfd[1].revents != 0)
             break;
         ssize_t n = read(c->fd, sink, sizeof(sink));
         if (n <= 0 && !(n < 0 && errno == EAGAIN))
@@ -463,7 +472,7 @@ void wh_serve_connection(struct webhook *wh, int fd, const char *remote)
             goto answer;
         }
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        write_all(&c, cont, sizeof(cont) - 1);
+        write_all(&c, cont, sizeof(cont) - 1, c.deadline_ms);
     }
     if (read_body(&c, &req, length, &resp) != 0)
         goto answer;
