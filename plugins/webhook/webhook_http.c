@@ -457,7 +457,11 @@ void wh_serve_connection(struct webhook *wh, int fd, const char *remote)
     size_t head_len = (size_t)(end - c.buf) + 4;
     req.head = strndup(c.buf, head_len);
     c.pos = head_len;
-    if (req.head == NULL || parse_head(&req, &resp) != 0)
+    if (req.head == NULL) {
+        wh_error(&resp, 500, "out of memory");
+        goto answer;
+    }
+    if (parse_head(&req, &resp) != 0)
         goto answer;
     long long length = body_length(&req, &resp);
     if (length == -2)
