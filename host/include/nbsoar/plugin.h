@@ -9,12 +9,22 @@
  *
  * Lifetimes: every pointer the host hands a plugin is BORROWED and lives only
  * during the call unless the comment says otherwise; copy what you keep.
+ * The one exception: the struct nbsoar_host passed to init() (and the
+ * strings in it) stays valid until shutdown() returns, so keep it in your
+ * state to log or call services later.
  * Every pointer a plugin returns through an out-parameter becomes the
  * caller's (OWNED) as stated per function.
+ *
+ * Growth rule: structs a plugin allocates and the host reads or writes
+ * (nbsoar_config_key arrays, nbsoar_http_endpoint, nbsoar_http_request,
+ * nbsoar_http_response, nbsoar_mail) grow only by appending, and the host uses them with
+ * the layout of the plugin's abi_minor, so a newer host never touches
+ * memory an older plugin did not allocate.
  *
  * Changelog
  *   1.0  first version: sources, executors, sinks; log, secrets, vault,
  *        HTTP, events, cursors, counters, progress.
+ *        Mail: mail_send (SMTP) appended after the "mail" comment.
  */
 #ifndef NBSOAR_PLUGIN_H
 #define NBSOAR_PLUGIN_H
@@ -170,6 +180,25 @@ struct nbsoar_run_result {
 };
 
 /* ---------------------------------------------------------------------
+ * Mail (mail_send): one plain-text message over SMTP, sent by the host
+ * (libcurl).  Every string is borrowed for the call.
+ * ------------------------------------------------------------------- */
+struct nbsoar_mail {
+    const char *url;              /* smtp://host[:port] or smtps://host[:port] (implicit TLS) */
+    const char *from;             /* envelope sender and From: header: "a@b" or "Name <a@b>" */
+    const char *const *to;        /* recipients ("a@b" or "Name <a@b>"), NULL-terminated, at least one */
+    const char *subject;          /* UTF-8; encoded for the header when not ASCII */
+    const char *body;             /* UTF-8 plain text; line ends become CRLF */
+    const char *user;             /* SMTP AUTH user, NULL: no AUTH */
+    const char *password;         /* registered as a secret */
+    int starttls;                 /* 1: smtp:// must upgrade with STARTTLS or fail */
+    int no_verify_tls;            /* 0 (the zero value): verify peer and host name */
+    const char *ca_file;          /* PEM bundle to trust instead of the system store */
+    long timeout_ms;              /* whole exchange; 0: host default (30 s) */
+    const char *const *headers;   /* extra "Name: value" header lines, NULL-terminated or NULL */
+};
+
+/* ---------------------------------------------------------------------
  * Host services.  One table per plugin instance: `self` identifies the
  * instance (its log prefix, counters and cursors); always pass the table
  * back as the first argument.
@@ -198,9 +227,11 @@ struct nbsoar_host {
     int (*vault_get)(const struct nbsoar_host *h, const char *name, json_t **out);
 
     /* HTTP: fills *resp (caller frees with http_response_free).  Returns
-     * NBSOAR_OK for any completed exchange (check resp->status),
-     * NBSOAR_RETRY when retries were exhausted on a transient failure,
-     * NBSOAR_ERROR otherwise; err gets a message either way. */
+     * NBSOAR_OK when a response arrived with a final status, any but 429
+     * and 5xx (check resp->status; err quotes it from 400 on),
+     * NBSOAR_RETRY when a transient failure (connect error, timeout, 429,
+     * 5xx) outlived the retries, NBSOAR_ERROR when retrying cannot help
+     * (bad URL, TLS verification); err gets a message for both. */
     int (*http)(const struct nbsoar_host *h, const struct nbsoar_http_endpoint *ep,
                 const struct nbsoar_http_request *req, struct nbsoar_http_response *resp,
                 char *err, size_t errlen);
@@ -220,6 +251,16 @@ struct nbsoar_host {
 
     /* Progress for a terminal: done of total, label borrowed. */
     void (*progress)(const struct nbsoar_host *h, int done, int total, const char *label);
+
+    /* mail */
+    /* Sends one message (see struct nbsoar_mail).  NBSOAR_OK once the SMTP
+     * server accepted it for every recipient; NBSOAR_RETRY for what may pass
+     * later (connect error, timeout, a 4xx SMTP reply); NBSOAR_ERROR when
+     * retrying cannot help (bad URL or address, CR/LF in a header value,
+     * TLS verification, AUTH refused, a 5xx reply).  err names the server
+     * and the SMTP reply, never the password.  Check h->struct_size covers
+     * this member before calling (hosts before it lack it). */
+    int (*mail_send)(const struct nbsoar_host *h, const struct nbsoar_mail *m, char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------
