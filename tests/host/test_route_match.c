@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "diag.h"
+#include "route_conf.h"
 #include "route_match.h"
 
 /* A minimal INI reader for the tests: `[route NAME]` and `key = value`
@@ -486,4 +489,32 @@ Test(route_match, literal_regex_is_a_substring_search)
     cr_assert_str_eq(match_str(t, "{\"title\":\"\",\"fields\":{\"tags\":[\"lockbit\"]}}"),
                      "ci:c empty:e");
     route_table_free(t);
+}
+
+Test(route_conf, routes_come_from_the_config_file_with_its_diagnostics)
+{
+    const char *text =
+        "[host]\nworkers = 2\n\n"
+        "[route golden-ticket]\norder = 10\n"
+        "match.fields.rule_name = ~ /golden ticket/i\nnotebooks = gt.ipynb\n\n"
+        "[route fallback]\ndefault = true\nnotebooks = generic.ipynb\n";
+    struct diags d = {0};
+    struct conf *c = conf_parse("nbsoar.conf", text, &d);
+    cr_assert_not_null(c);
+    struct route_table *t = route_table_from_conf(c, &d);
+    cr_assert_eq(diags_count(&d), 0);
+    cr_assert_not_null(t);
+    cr_assert_str_eq(match_str(t, SPLUNK), "golden-ticket:gt.ipynb");
+    cr_assert_str_eq(route_table_get(t, 0)->file, "nbsoar.conf");
+    route_table_free(t);
+    conf_free(c);
+
+    c = conf_parse("nbsoar.conf", "[route bad]\nnotebooks = x\nmatch.title = ~ /(/\n", &d);
+    cr_assert_null(route_table_from_conf(c, &d));
+    cr_assert_eq(diags_count(&d), 1);
+    cr_assert_str_eq(d.items[0].msg, "nbsoar.conf:3: [route bad] match.title: bad regex /(/ at "
+                                     "offset 1: missing closing parenthesis");
+    cr_assert_eq(d.items[0].line, 3);
+    diags_free(&d);
+    conf_free(c);
 }
