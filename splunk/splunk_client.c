@@ -124,7 +124,9 @@ static int attempt(struct sp_state *st, const struct sp_request *rq, const char 
     *status = resp.status;
     if (rc != NBSOAR_OK) {
         /* herr names the method and URL, and the status when there was one. */
-        if (resp.status != 0)
+        if (resp.status >= 200 && resp.status < 300)
+            snprintf(msg, sizeof(msg), "Splunk's answer broke off: %s", herr);
+        else if (resp.status != 0)
             snprintf(msg, sizeof(msg), "Splunk failed, try later: %s", herr);
         else
             snprintf(msg, sizeof(msg), "Splunk unreachable: %s",
