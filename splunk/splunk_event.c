@@ -12,13 +12,13 @@
 
 #include "splunk.h"
 
-static int digits(const char *s, int n)
+static int all_digits(const char *s, int n)
 {
     for (int i = 0; i < n; i++) {
         if (!isdigit((unsigned char)s[i]))
-            return -1;
+            return 0;
     }
-    return 0;
+    return 1;
 }
 
 static int num(const char *s, int n)
@@ -32,9 +32,10 @@ static int num(const char *s, int n)
 /* "2026-11-20T08:14:02.000+00:00", "...Z", or without a zone (UTC). */
 static double parse_iso(const char *s)
 {
-    if (strlen(s) < 19 || digits(s, 4) || s[4] != '-' || digits(s + 5, 2) || s[7] != '-' ||
-        digits(s + 8, 2) || (s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2) ||
-        s[13] != ':' || digits(s + 14, 2) || s[16] != ':' || digits(s + 17, 2))
+    if (strlen(s) < 19 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
+        s[7] != '-' || !all_digits(s + 8, 2) || (s[10] != 'T' && s[10] != ' ') ||
+        !all_digits(s + 11, 2) || s[13] != ':' || !all_digits(s + 14, 2) || s[16] != ':' ||
+        !all_digits(s + 17, 2))
         return -1;
     struct tm tm = {0};
     tm.tm_year = num(s, 4) - 1900;
@@ -52,9 +53,9 @@ static double parse_iso(const char *s)
     }
     if (*p == 'Z' || *p == '\0')
         return p[*p == 'Z'] == '\0' ? t : -1;
-    if ((*p == '+' || *p == '-') && strlen(p) >= 5 && !digits(p + 1, 2)) {
+    if ((*p == '+' || *p == '-') && strlen(p) >= 5 && all_digits(p + 1, 2)) {
         const char *m = p[3] == ':' ? p + 4 : p + 3;
-        if (digits(m, 2) || m[2] != '\0')
+        if (!all_digits(m, 2) || m[2] != '\0')
             return -1;
         int off = num(p + 1, 2) * 3600 + num(m, 2) * 60;
         return *p == '+' ? t - off : t + off;

@@ -222,3 +222,57 @@ Test(splunk_sink, session_auth_relogs_in_once_after_401, .fini = stop)
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(st, "counts"), "login")), 2);
     json_decref(st);
 }
+
+/* init() alone: no simulator needed. */
+static int init_with(const char *conf_json, struct fake_host **out_fh, void **out_state)
+{
+    *out_fh = fake_host_new("splunk-conf");
+    const struct nbsoar_plugin *p = sim_plugin();
+    json_t *conf = fake_host_config(p, conf_json);
+    int rc = p->init(&(*out_fh)->host, conf, out_state);
+    json_decref(conf);
+    return rc;
+}
+
+static void init_done(struct fake_host *f, void *st)
+{
+    sim_plugin()->shutdown(st);
+    fake_host_free(f);
+}
+
+Test(splunk_config, port_8089_added_when_the_url_names_none)
+{
+    struct fake_host *f;
+    void *st = NULL;
+    cr_assert_eq(init_with("{\"url\":\"https://splunk.example.org/\",\"token\":\"t0k3n-abc\"}", &f, &st),
+                 NBSOAR_OK, "%s", fake_host_log(f));
+    cr_assert_not_null(strstr(fake_host_log(f), "https://splunk.example.org:8089,"), "%s",
+                       fake_host_log(f));
+    init_done(f, st);
+    cr_assert_eq(init_with("{\"url\":\"https://[::1]:9089\",\"token\":\"t0k3n-abc\"}", &f, &st),
+                 NBSOAR_OK, "%s", fake_host_log(f));
+    cr_assert_not_null(strstr(fake_host_log(f), "https://[::1]:9089,"), "%s", fake_host_log(f));
+    init_done(f, st);
+}
+
+Test(splunk_config, credentials_one_way_and_urls_checked)
+{
+    static const char *const bad[][2] = {
+        {"{\"url\":\"https://s:8089\"}", "token: set token"},
+        {"{\"url\":\"https://s:8089\",\"username\":\"u\"}", "token: set token"},
+        {"{\"url\":\"https://s:8089\",\"token\":\"t\",\"username\":\"u\",\"password\":\"p-secret-9\"}",
+         "not both"},
+        {"{\"url\":\"splunk:8089\",\"token\":\"t\"}", "url:"},
+        {"{\"url\":\"https://s:8089\",\"token\":\"t\",\"saved_searches_path\":\"saved\"}",
+         "saved_searches_path"},
+        {"{\"url\":\"https://s:8089\",\"token\":\"t\",\"seen_max\":0}", "seen_max"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct fake_host *f;
+        void *st = NULL;
+        cr_assert_eq(init_with(bad[i][0], &f, &st), NBSOAR_ERROR, "%s accepted", bad[i][0]);
+        cr_assert_not_null(strstr(fake_host_log(f), bad[i][1]), "%s: %s", bad[i][0], fake_host_log(f));
+        cr_assert_null(strstr(fake_host_log(f), "p-secret-9"), "password leaked");
+        init_done(f, st);
+    }
+}
