@@ -164,8 +164,8 @@ static int splunk_init(const struct nbsoar_host *host, const json_t *config, voi
     st->enrich_ttl_s = opt_int(config, "enrich_ttl", 3600000) / 1000;
     st->seen_max = (size_t)seen_max;
     st->max_line = (size_t)max_line;
-    if (st->first_window_s < 1)
-        return fail_init(host, "first_window: must be at least 1s");
+    if (st->first_window_s < 1 || st->first_window_s <= st->delay_s)
+        return fail_init(host, "first_window: must be at least 1s and longer than delay");
     if (st->no_verify_tls)
         host->log(host, NBSOAR_LOG_WARN, "verify_tls = false: splunkd's certificate is not checked");
     host->log(host, NBSOAR_LOG_DEBUG, "Splunk at %s, %s", st->base_url,
