@@ -33,11 +33,13 @@ Test hooks, never authenticated:
 
 Usage: splunk_sim.py [--port 0] [--notables 1000] [--span 3000] [--token T]
                      [--user U --password P] [--chunk-bytes 4096] [--chunk-delay S]
+                     [--cert cert.pem --key key.pem]
 The chosen port is printed alone on stdout's first line.
 """
 import argparse
 import json
 import socket
+import ssl
 import sys
 import time
 import urllib.parse
@@ -214,9 +216,15 @@ def main():
     ap.add_argument("--chunk-bytes", type=int, default=4096)
     ap.add_argument("--chunk-delay", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--cert", help="PEM certificate: serve HTTPS, as splunkd does on 8089")
+    ap.add_argument("--key", help="PEM key of --cert")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.model = Model(args)
     sys.stdout.write("%d\n" % server.server_address[1])
     sys.stdout.flush()

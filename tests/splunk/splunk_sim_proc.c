@@ -50,6 +50,23 @@ void sim_start(struct sim *s, const char *const *extra_args)
     snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
 }
 
+void sim_start_tls(struct sim *s)
+{
+    snprintf(s->tls_dir, sizeof(s->tls_dir), "/tmp/nbsoar-splunk-XXXXXX");
+    cr_assert_not_null(mkdtemp(s->tls_dir));
+    char cmd[512], cert[128], key[128];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", s->tls_dir);
+    snprintf(key, sizeof(key), "%s/key.pem", s->tls_dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+             "-days 1 -subj /CN=splunk-sim -addext subjectAltName=IP:127.0.0.1 "
+             "-keyout %s -out %s 2>/dev/null", key, cert);
+    cr_assert_eq(system(cmd), 0, "openssl made no certificate");
+    const char *const args[] = {"--notables", "50", "--cert", cert, "--key", key, NULL};
+    sim_start(s, args);
+    snprintf(s->url, sizeof(s->url), "https://127.0.0.1:%d", s->port);
+}
+
 void sim_stop(struct sim *s)
 {
     if (s->pid > 0) {
@@ -57,13 +74,24 @@ void sim_stop(struct sim *s)
         waitpid(s->pid, NULL, 0);
         s->pid = 0;
     }
+    if (s->tls_dir[0] != '\0') {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/cert.pem", s->tls_dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/key.pem", s->tls_dir);
+        unlink(path);
+        rmdir(s->tls_dir);
+        s->tls_dir[0] = '\0';
+    }
 }
 
 static json_t *sim_call(const struct sim *s, const char *method, const char *path, json_t *body)
 {
-    char url[256], err[512];
+    char url[256], err[512], ca[128];
     snprintf(url, sizeof(url), "%s%s", s->url, path);
-    struct nbsoar_http_endpoint ep = {.max_retries = -1};
+    snprintf(ca, sizeof(ca), "%s/cert.pem", s->tls_dir);
+    struct nbsoar_http_endpoint ep = {.max_retries = -1,
+                                      .ca_file = s->tls_dir[0] != '\0' ? ca : NULL};
     struct nbsoar_http_request req = {.method = method, .url = url, .json = body};
     struct nbsoar_http_response resp;
     int rc = http_request(&ep, &req, &resp, err, sizeof(err));

@@ -16,12 +16,16 @@
 struct sim {
     pid_t pid;
     int port;
-    char url[64]; /* http://127.0.0.1:PORT */
+    char url[64];      /* http://127.0.0.1:PORT, or https:// */
+    char tls_dir[64];  /* cert.pem and key.pem when serving HTTPS, else "" */
 };
 
 /* Starts the simulator with extra command-line arguments (NULL-terminated
  * list, may be NULL); aborts the test on failure. */
 void sim_start(struct sim *s, const char *const *extra_args);
+/* The same over HTTPS, with a new self-signed certificate for IP 127.0.0.1
+ * in s->tls_dir (removed by sim_stop). */
+void sim_start_tls(struct sim *s);
 void sim_stop(struct sim *s);
 
 /* GET /__sim/state (OWNED: json_decref()). */

@@ -320,3 +320,22 @@ Test(splunk_source, server_error_is_retry, .fini = stop)
     cr_assert_null(cursor());
     cr_assert_eq(notables_in_state(), 1000);
 }
+
+Test(splunk_source, https_verified_with_ca_file_and_refused_without, .fini = stop)
+{
+    sim_start_tls(&sim);
+    fh = sim_host_new();
+    plugin = sim_plugin();
+    char conf[256];
+    snprintf(conf, sizeof(conf), "\"ca_file\":\"%s/cert.pem\"", sim.tls_dir);
+    init_plugin(conf);
+    cr_assert_eq(poll_once(), NBSOAR_OK, "%s", fake_host_log(fh));
+    cr_assert_eq(json_array_size(fh->events), 50);
+
+    /* The system store does not know the simulator's certificate. */
+    restart_plugin(NULL);
+    fake_host_log_clear(fh);
+    next_second();
+    cr_assert_eq(poll_once(), NBSOAR_ERROR, "%s", fake_host_log(fh));
+    cr_assert_not_null(strstr(fake_host_log(fh), "certificate"), "%s", fake_host_log(fh));
+}
