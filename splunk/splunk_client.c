@@ -129,7 +129,8 @@ static int attempt(struct sp_state *st, const struct sp_request *rq, const char 
         else if (resp.status != 0)
             snprintf(msg, sizeof(msg), "Splunk failed, try later: %s", herr);
         else
-            snprintf(msg, sizeof(msg), "Splunk unreachable: %s",
+            snprintf(msg, sizeof(msg), "%s: %s", rc == NBSOAR_RETRY ? "Splunk unreachable"
+                                                                   : "Splunk request failed",
                      herr[0] != '\0' ? herr : rq->path);
         set_error(st, err, errlen, msg);
         st->host->http_response_free(&resp);

@@ -159,6 +159,24 @@ Test(splunk_source, correlation_search_read_once_per_name, .fini = stop)
     json_decref(st);
 }
 
+Test(splunk_source, correlation_search_read_again_after_its_ttl, .fini = stop)
+{
+    start("\"enrich_ttl\":1000");
+    cr_assert_eq(poll_once(), NBSOAR_OK, "%s", fake_host_log(fh));
+    next_second();
+    /* Four new notables: one per correlation search of the simulator. */
+    json_decref(sim_hook(&sim, "add", "{\"count\": 4, \"age\": 1}"));
+    cr_assert_eq(poll_once(), NBSOAR_OK, "%s", fake_host_log(fh));
+    json_t *st = sim_state(&sim);
+    json_t *per_name = json_object_get(json_object_get(st, "counts"), "saved_search");
+    const char *name;
+    json_t *count;
+    json_object_foreach(per_name, name, count)
+        cr_assert_eq(json_integer_value(count), 2, "%s read %lld times", name,
+                     (long long)json_integer_value(count));
+    json_decref(st);
+}
+
 Test(splunk_source, late_events_under_the_lookback_emitted_once, .fini = stop)
 {
     start(NULL);
