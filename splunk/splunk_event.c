@@ -51,8 +51,10 @@ static double parse_iso(const char *s)
         t += strtod(p, &end);
         p = end;
     }
-    if (*p == 'Z' || *p == '\0')
-        return p[*p == 'Z'] == '\0' ? t : -1;
+    /* splunkd's own formats also end in " GMT" or " UTC" when the user's
+     * time zone is set so. */
+    if (strcmp(p, " GMT") == 0 || strcmp(p, " UTC") == 0 || strcmp(p, "Z") == 0 || *p == '\0')
+        return t;
     if ((*p == '+' || *p == '-') && strlen(p) >= 5 && all_digits(p + 1, 2)) {
         const char *m = p[3] == ':' ? p + 4 : p + 3;
         if (!all_digits(m, 2) || m[2] != '\0')

@@ -9,7 +9,8 @@ Answers what the splunk connector needs, the way splunkd does:
         chunked transfer encoding as JSON lines: one preview row first
         ({"preview":true,...}, superseded by the final rows), then
         {"preview":false,"offset":N,"result":{...}} newest first, "lastrow": true
-        on the last, then an INFO message line.  Chunks are cut every
+        on the last ({"preview":false,"lastrow":true} alone when nothing
+        matched), then an INFO message line.  Chunks are cut every
         --chunk-bytes bytes, wherever that falls in a line.
   GET  /services/saved/searches/{name}, /servicesNS/{user}/{app}/saved/searches/{name}
   POST /services/notable_update        form ruleUIDs, status, urgency, newOwner,
@@ -118,6 +119,8 @@ class Handler(BaseHTTPRequestHandler):
             line["result"] = row
             pending += compact(line) + b"\n"
             flush()
+        if not rows and mode != "search_error":
+            pending += compact({"preview": False, "lastrow": True}) + b"\n"
         if mode == "search_error":
             pending += compact(dict(preview=False, **messages("ERROR", failure["text"]))) + b"\n"
         elif mode == "cut":  # fewer rows than `after`: cut at the end
@@ -186,7 +189,11 @@ class Handler(BaseHTTPRequestHandler):
         with model.lock:
             model.record(method, path, 200 if status == "stream" else status)
         if status == "stream":
-            self._stream_export(out, failure)
+            try:
+                self._stream_export(out, failure)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client stopped reading (a refused event ends its stream).
+                self.close_connection = True
         elif isinstance(out, str):
             data = out.encode()
             self.send_response(status)

@@ -81,12 +81,25 @@ Test(splunk_export, preview_rows_skipped_final_rows_and_lastrow_kept)
     cr_assert_eq(feed(&ex, "   "), 0);
     cr_assert_eq(feed(&ex, "{\"preview\":false,\"offset\":3,\"lastrow\":true,\"result\":{\"event_id\":\"d\"}}"), 0);
     cr_assert_eq(feed(&ex, "{\"preview\":false,\"messages\":[{\"type\":\"INFO\",\"text\":\"done\"}]}"), 0);
+    cr_assert_eq(feed(&ex, "{\"preview\":false,\"lastrow\":true}"), 0);
     cr_assert_eq(ex.results, 4);
     cr_assert_eq(ex.previews, 1);
     cr_assert(ex.lastrow && ex.saw_offset);
     char *ids = json_dumps(r.ids, JSON_COMPACT);
     cr_assert_str_eq(ids, "[\"a\",\"b\",\"c\",\"d\"]");
     free(ids);
+    json_decref(r.ids);
+}
+
+Test(splunk_export, preview_sets_end_with_lastrow_too_but_do_not_count)
+{
+    struct rows r = {json_array()};
+    struct sp_export ex = {.on_result = collect_row, .arg = &r};
+    cr_assert_eq(feed(&ex, "{\"preview\":true,\"offset\":0,\"lastrow\":true,\"result\":{\"event_id\":\"p\"}}"), 0);
+    cr_assert_not(ex.lastrow, "a preview set's lastrow ended the final set");
+    cr_assert_eq(feed(&ex, "{\"preview\":false,\"lastrow\":true}"), 0);
+    cr_assert(ex.lastrow);
+    cr_assert_eq(ex.results, 0);
     json_decref(r.ids);
 }
 
@@ -111,6 +124,7 @@ Test(splunk_event, time_formats)
     cr_assert_float_eq(sp_parse_time("2026-11-20T09:14:02.500+01:00"), 1795162442.5, 1e-6);
     cr_assert_float_eq(sp_parse_time("2026-11-20T03:14:02-0500"), 1795162442.0, 1e-6);
     cr_assert_float_eq(sp_parse_time("2026-11-20T08:14:02Z"), 1795162442.0, 1e-6);
+    cr_assert_float_eq(sp_parse_time("2026-11-20 08:14:02.000 GMT"), 1795162442.0, 1e-6);
     cr_assert_lt(sp_parse_time("yesterday"), 0);
     cr_assert_lt(sp_parse_time("2026-11-20T08:14:02+0"), 0);
     cr_assert_lt(sp_parse_time(NULL), 0);
