@@ -53,6 +53,7 @@ struct kernel {
     char *name;          /* kernelspec name, OWNED by the kernel */
     char *language;      /* kernelspec language, OWNED by the kernel */
     json_t *info;        /* kernel_info_reply content once ready, OWNED; language_info lives here */
+    unsigned long rejected; /* messages dropped: bad signature or malformed */
     void *impl;          /* transport state */
 };
 
@@ -62,6 +63,10 @@ struct kernel_start_opts {
     const char *cwd;                /* NULL: the caller's cwd */
     const char *const *extra_env;   /* "NAME=value" added to the kernel's environment; NULL-terminated */
     long start_timeout_ms;          /* until kernel_info_reply; papermill default 60 s */
+    /* Optional: one line per rejected message (bad signature, malformed),
+     * never with the key or the message body; NULL = silent. */
+    void (*log)(void *ud, const char *line);
+    void *log_ud;
 };
 
 /* Local kernel over ZMQ (kernel_zmq.c).  Returns NULL with err on failure
