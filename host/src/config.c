@@ -380,3 +380,14 @@ const char *conf_get(const struct conf_section *s, const char *key)
     const struct conf_entry *e = conf_entry_find(s, key);
     return e ? e->value : NULL;
 }
+
+char *conf_resolve_path(const struct conf *c, const char *value)
+{
+    if (value[0] == '/' || c == NULL || strchr(c->path, '/') == NULL)
+        return strdup(value);
+    const char *slash = strrchr(c->path, '/');
+    char *out = NULL;
+    if (asprintf(&out, "%.*s/%s", (int)(slash - c->path), c->path, value) < 0)
+        return NULL;
+    return out;
+}

@@ -66,4 +66,9 @@ const struct conf_entry *conf_entry_find(const struct conf_section *s, const cha
 /* Value of a key, or NULL.  Borrowed. */
 const char *conf_get(const struct conf_section *s, const char *key);
 
+/* A path from the config: absolute paths as they are, relative ones
+ * relative to the directory of the config file (so a config works from any
+ * working directory).  OWNED by the caller; NULL on ENOMEM. */
+char *conf_resolve_path(const struct conf *c, const char *value);
+
 #endif

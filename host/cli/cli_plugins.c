@@ -1,0 +1,84 @@
+/* nbsoar plugins: every plugin found, and every file refused with why. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_setup.h"
+
+static const char *const help =
+    "usage: nbsoar plugins [-c CONF]\n\n"
+    "Lists every plugin found on the search path ([host] plugin_dir of CONF,\n"
+    "then NBSOAR_PLUGIN_PATH, then the build and install directories): name,\n"
+    "version, ABI, roles, operation types, file; then the files that were\n"
+    "refused and why.\n\n"
+    "options:\n"
+    "  -c, --config CONF     read [host] plugin_dir from CONF\n"
+    "  -h, --help            this help\n" CLI_GLOBAL_HELP;
+
+static void print_plugin(const struct loaded_plugin *p)
+{
+    char roles[64];
+    printf("%s %s (ABI %u.%u) %s\n", p->def.name, p->def.version ? p->def.version : "?",
+           p->def.abi_major, p->def.abi_minor, plugin_roles_text(p->roles, roles, sizeof(roles)));
+    if (p->def.description != NULL)
+        printf("  %s\n", p->def.description);
+    if (p->roles & NBSOAR_ROLE_SINK) {
+        printf("  operations:");
+        for (const char *const *op = p->def.operations; *op != NULL; op++)
+            printf("%s %s", op == p->def.operations ? "" : ",", *op);
+        printf("\n");
+    }
+    printf("  path: %s\n", p->path);
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_GLOBAL_LONG_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    const char *conf = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return CLI_OK;
+        }
+        if (c == 'c') {
+            conf = optarg;
+            continue;
+        }
+        if (c >= CLI_OPT_LOG_LEVEL && cli_global_option(c, optarg) == 0)
+            continue;
+        return cli_usage_error("plugins");
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nbsoar plugins: unexpected argument '%s'\n", argv[optind]);
+        return cli_usage_error("plugins");
+    }
+    struct cli_setup s;
+    int problems = cli_setup_load(&s, conf, CLI_SETUP_NO_VAULT) < 0;
+    for (size_t i = 0; i < s.plugins.n_plugins; i++)
+        print_plugin(&s.plugins.plugins[i]);
+    if (s.plugins.n_plugins == 0) {
+        printf("no plugins found in:");
+        for (size_t i = 0; i < s.plugins.n_dirs; i++)
+            printf(" %s", s.plugins.dirs[i]);
+        printf("\n");
+    }
+    if (s.plugins.n_refused > 0) {
+        printf("\nrefused:\n");
+        for (size_t i = 0; i < s.plugins.n_refused; i++)
+            printf("  %s\n", s.plugins.refused[i].reason);
+    }
+    if (problems)
+        diags_print(&s.diags, stderr);
+    cli_setup_free(&s);
+    return problems ? CLI_USAGE : CLI_OK;
+}
+
+const struct cli_command cli_cmd_plugins = {
+    .name = "plugins",
+    .summary = "list the plugins found and the files refused",
+    .run = run,
+};

@@ -1,0 +1,47 @@
+/* What most commands start with: the config, the [host] section, the
+ * vault, the plugins, and the host environment for plugin instances.
+ * Every problem is collected in `diags`, so `check` can list them all and
+ * other commands can refuse to start with the full list. */
+#ifndef NBSOAR_CLI_SETUP_H
+#define NBSOAR_CLI_SETUP_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "diag.h"
+#include "host_services.h"
+#include "plugin_loader.h"
+#include "vault.h"
+
+enum cli_setup_flags {
+    CLI_SETUP_NO_VAULT = 1u << 0, /* listing plugins needs no secrets */
+};
+
+struct cli_setup {
+    struct conf *conf;        /* NULL without -c */
+    json_t *host;             /* [host] values with defaults (see config_host_keys) */
+    struct vault *vault;      /* NULL when none is configured */
+    struct plugin_set plugins;
+    struct host_env *env;
+    struct diags diags;
+};
+
+/* conf_path may be NULL (no config: defaults, NBSOAR_VAULT if set).
+ * The vault is [host] vault (relative to the config file), else the file
+ * NBSOAR_VAULT names.  Plugins come from [host] plugin_dir,
+ * NBSOAR_PLUGIN_PATH, the build tree, the install directory.  Applies
+ * [host] log_level/log_format unless given on the command line.
+ * Returns 0, or -1 when s->diags holds problems; s is usable either way
+ * and must be freed with cli_setup_free. */
+int cli_setup_load(struct cli_setup *s, const char *conf_path, unsigned flags);
+
+/* Validates a [source|executor|sink NAME] section (plugin found, role
+ * matches the section kind, keys against the plugin's table) and starts
+ * its instance.  Problems go to s->diags with FILE:LINE.  Returns 0 with
+ * *out OWNED by the caller (plugin_instance_stop), or -1. */
+int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec, int check_mode,
+                            struct plugin_instance **out);
+
+void cli_setup_free(struct cli_setup *s);
+
+#endif
