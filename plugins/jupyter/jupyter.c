@@ -74,6 +74,18 @@ static void fail(struct nbsoar_run_result *res, const struct nbsoar_host *h, enu
     res->error = h->redact ? h->redact(h, msg) : strdup(msg);
 }
 
+/* Parameter injection lives in jupyter_core (helper "notebook"); until it
+ * lands a job with parameters is refused rather than run unparameterized. */
+static int jupyter_inject(const struct nbsoar_host *h, json_t *nb, const json_t *params,
+                          const char *const *secrets, const char *kernel, const char *language, int report_mode,
+                          char ***extra_env, char *err, size_t errlen)
+{
+    (void)h, (void)nb, (void)params, (void)secrets, (void)kernel, (void)language, (void)report_mode;
+    *extra_env = NULL;
+    snprintf(err, errlen, "parameter injection is not available in this build");
+    return -1;
+}
+
 /* papermill's parameters_final: injected paths first, then the job's. */
 static json_t *final_parameters(const struct run_ctx *c)
 {
@@ -125,6 +137,20 @@ static int open_stream_files(struct run_ctx *c, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+static int append_env(struct run_ctx *c, const char *entry)
+{
+    size_t n = 0;
+    while (c->extra_env && c->extra_env[n])
+        n++;
+    char **env = realloc(c->extra_env, (n + 2) * sizeof *env);
+    if (!env)
+        return -1;
+    c->extra_env = env;
+    env[n] = strdup(entry);
+    env[n + 1] = NULL;
+    return env[n] ? 0 : -1;
 }
 
 static void run_free(struct run_ctx *c)
@@ -215,6 +241,12 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     }
     if (open_stream_files(c, err, sizeof err) != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
+        return NBSOAR_ERROR;
+    }
+    /* papermill's CLI sets this in its own environment, which the kernel
+     * inherits: it silences ipykernel's debugger warning on stderr. */
+    if (!getenv("PYDEVD_DISABLE_FILE_VALIDATION") && append_env(c, "PYDEVD_DISABLE_FILE_VALIDATION=1") != 0) {
+        fail(res, h, NBSOAR_JOB_ERROR, 1, "out of memory");
         return NBSOAR_ERROR;
     }
     struct kernel_start_opts ko = {
