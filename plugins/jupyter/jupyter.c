@@ -292,10 +292,12 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     struct exec_report rep;
     exec_notebook(k, c->nb, &eo, &rep);
     json_t *details = make_details(c, &rep, k);
-    k->ops->shutdown(k);
-
     judge(c, &rep, res);
-    if (jupyter_write_notebook(h, c->nb, c->output, err, sizeof err) != 0) {
+    /* the notebook is written before the kernel's graceful exit, which
+     * takes ipykernel a few hundred milliseconds */
+    int wrc = jupyter_write_notebook(h, c->nb, c->output, err, sizeof err);
+    k->ops->shutdown(k);
+    if (wrc != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         json_decref(details);
         return NBSOAR_ERROR;
