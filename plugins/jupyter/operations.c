@@ -48,29 +48,34 @@ static int blank_line(const char *p, size_t n)
     return 1;
 }
 
-/* Splits the cell's stdout text into lines; numbering starts at 1. */
-static void read_lines(struct sink *s, const char *text, size_t len)
+/* Parses the complete lines of text[0..len); line numbers continue from
+ * *line.  Returns how many bytes were consumed (up to the last newline, or
+ * everything when final). */
+static size_t read_lines(struct sink *s, const char *text, size_t len, size_t *line, int final)
 {
-    size_t line = 0;
-    for (size_t start = 0; start < len;) {
+    size_t start = 0;
+    while (start < len) {
         const char *nl = memchr(text + start, '\n', len - start);
+        if (!nl && !final)
+            break;
         size_t end = nl ? (size_t)(nl - text) : len;
-        line++;
+        ++*line;
         if (!blank_line(text + start, end - start)) {
             json_error_t jerr;
             json_t *v = json_loadb(text + start, end - start, JSON_DECODE_ANY, &jerr);
             if (!v) {
-                problem(s, "cell %zu line %zu: not valid JSON: %s (column %d)", s->cell, line, jerr.text,
+                problem(s, "cell %zu line %zu: not valid JSON: %s (column %d)", s->cell, *line, jerr.text,
                         jerr.column);
             } else {
                 const char *why = accept(s, v);
                 if (why)
-                    problem(s, "cell %zu line %zu: %s", s->cell, line, why);
+                    problem(s, "cell %zu line %zu: %s", s->cell, *line, why);
                 json_decref(v);
             }
         }
-        start = end + 1;
+        start = nl ? end + 1 : len;
     }
+    return start;
 }
 
 static void read_json_output(struct sink *s, size_t out_index, json_t *v)
@@ -90,31 +95,43 @@ static void read_json_output(struct sink *s, size_t out_index, json_t *v)
         problem(s, "cell %zu output %zu: %s", s->cell, out_index, why);
 }
 
+/* Objects come out in the order the cell emitted them.  stdout chunks are
+ * joined before splitting: the kernel may flush one line in two messages. */
 static void read_cell(struct sink *s, const json_t *cell)
 {
-    /* Consecutive stdout chunks are joined first: the kernel may flush a
-     * line in two messages. */
     char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem)
-        return;
+    size_t len = 0, cap = 0, line = 0;
     size_t i;
     json_t *out;
     json_array_foreach(json_object_get(cell, "outputs"), i, out) {
         const char *type = json_string_value(json_object_get(out, "output_type")) ?: "";
         if (strcmp(type, "stream") == 0) {
             const char *name = json_string_value(json_object_get(out, "name")) ?: "";
-            if (strcmp(name, "stdout") == 0)
-                fputs(json_string_value(json_object_get(out, "text")) ?: "", mem);
+            if (strcmp(name, "stdout") != 0)
+                continue;
+            const char *t = json_string_value(json_object_get(out, "text")) ?: "";
+            size_t n = strlen(t);
+            if (len + n + 1 > cap) {
+                size_t ncap = (len + n + 1) * 2;
+                char *nb = realloc(buf, ncap);
+                if (!nb)
+                    break;
+                buf = nb;
+                cap = ncap;
+            }
+            memcpy(buf + len, t, n);
+            len += n;
+            size_t used = read_lines(s, buf, len, &line, 0);
+            memmove(buf, buf + used, len - used);
+            len -= used;
             continue;
         }
         json_t *data = json_object_get(json_object_get(out, "data"), "application/json");
         if (data)
             read_json_output(s, i, data);
     }
-    fclose(mem);
-    read_lines(s, buf, len);
+    if (buf)
+        read_lines(s, buf, len, &line, 1);
     free(buf);
 }
 
