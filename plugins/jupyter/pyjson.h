@@ -41,7 +41,11 @@ json_t *pyjson_loads(const char *text, size_t len, int flags, char *err, size_t 
 
 /* Integers.  pyjson_int_from_text takes an optional sign and ASCII digits
  * (leading zeros allowed, they are dropped) and returns a json integer when
- * it fits json_int_t, else a literal; NULL on bad text.  OWNED. */
+ * it fits json_int_t, else a literal; NULL on bad text and beyond
+ * PYJSON_MAX_INT_DIGITS significant digits: Python 3.11 refuses to convert
+ * such ints from or to decimal text (json.loads, json.dumps, str()), so
+ * papermill cannot pass them either.  OWNED. */
+#define PYJSON_MAX_INT_DIGITS 4300
 json_t *pyjson_int_from_text(const char *text, size_t len);
 int pyjson_is_bigint(const json_t *v);
 /* The digits of a big int literal (BORROWED from v), else NULL. */

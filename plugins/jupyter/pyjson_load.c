@@ -251,8 +251,10 @@ static json_t *parse_number(struct parser *p)
         }
     }
     p->pos = i;
-    if (!is_float)
-        return pyjson_int_from_text(p->s + start, i - start);
+    if (!is_float) {
+        json_t *v = pyjson_int_from_text(p->s + start, i - start);
+        return v ? v : fail(p, "Exceeds the limit (4300 digits) for integer string conversion", start);
+    }
     char small[64];
     char *buf = i - start < sizeof small ? small : malloc(i - start + 1);
     if (!buf)

@@ -46,6 +46,8 @@ json_t *pyjson_int_from_text(const char *text, size_t len)
         if (text[j] < '0' || text[j] > '9')
             return NULL;
     size_t ndig = len - i;
+    if (ndig > PYJSON_MAX_INT_DIGITS)
+        return NULL;
     if (ndig <= 18) {
         json_int_t v = 0;
         for (size_t j = i; j < len; j++)
