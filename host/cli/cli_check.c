@@ -1,35 +1,94 @@
 /* nbsoar check: load config, vault and plugins, init every plugin section
  * in check mode, and report every problem at once with file and line. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_setup.h"
+#include "config_map.h"
 
 static const char *const help =
     "usage: nbsoar check -c CONF\n\n"
     "Loads CONF, the vault and the plugins, validates every section against\n"
     "its plugin's keys and calls each plugin's init in check mode (no\n"
-    "connections, no side effects).  Lists every problem as FILE:LINE: message.\n"
+    "connections, no side effects; in a child process, so a plugin that\n"
+    "crashes is reported, not fatal).  Lists every problem as FILE:LINE: message.\n"
     "Exits 0 when the config is usable, 2 when there is any problem.\n\n"
     "options:\n"
     "  -c, --config CONF     the config to check (required)\n"
     "  -h, --help            this help\n" CLI_GLOBAL_HELP;
 
-static int check_sections(struct cli_setup *s, size_t counts[5])
+/* Runs init (check mode) and shutdown in a child process, so a plugin that
+ * crashes or exits in init is reported as a problem instead of ending the
+ * check.  The child sends init's error message back through a pipe. */
+static void check_init_isolated(struct cli_setup *s, const struct conf_section *sec,
+                                const struct loaded_plugin *p, const json_t *config)
 {
-    int failed = 0;
+    int fds[2];
+    if (pipe(fds) < 0) {
+        diags_add(&s->diags, s->conf->path, sec->line, "%s: cannot check init: %s",
+                  config_section_label(sec), strerror(errno));
+        return;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char err[1024] = "";
+        struct plugin_instance *inst = NULL;
+        int rc = plugin_instance_start(s->env, p, sec->name, config, 1, &inst, err, sizeof(err));
+        plugin_instance_stop(inst);
+        if (rc != NBSOAR_OK && write(fds[1], err, strlen(err)) < 0)
+            _exit(4);
+        _exit(rc == NBSOAR_OK ? 0 : 3); /* _exit: the parent's state is not ours to clean */
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        diags_add(&s->diags, s->conf->path, sec->line, "%s: cannot check init: %s",
+                  config_section_label(sec), strerror(errno));
+        return;
+    }
+    char msg[1024];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(msg) - 1 && ((r = read(fds[0], msg + got, sizeof(msg) - 1 - got)) > 0 ||
+                                     (r < 0 && errno == EINTR)))
+        got += r > 0 ? (size_t)r : 0;
+    msg[got] = '\0';
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
+    const char *label = config_section_label(sec);
+    if (WIFSIGNALED(status))
+        diags_add(&s->diags, s->conf->path, sec->line, "%s: init of plugin '%s' crashed (%s)",
+                  label, p->def.name, strsignal(WTERMSIG(status)));
+    else if (WEXITSTATUS(status) == 3)
+        diags_add(&s->diags, s->conf->path, sec->line, "%s: %s", label, msg);
+    else if (WEXITSTATUS(status) != 0)
+        diags_add(&s->diags, s->conf->path, sec->line,
+                  "%s: init of plugin '%s' ended the process (exit status %d)", label,
+                  p->def.name, WEXITSTATUS(status));
+}
+
+static void check_sections(struct cli_setup *s, size_t counts[5])
+{
     for (size_t i = 0; s->conf != NULL && i < s->conf->n_sections; i++) {
         const struct conf_section *sec = &s->conf->sections[i];
         counts[sec->kind]++;
         if (sec->kind == CONF_HOST || sec->kind == CONF_ROUTE)
             continue; /* [host] is checked on load; routes by the dispatcher */
-        struct plugin_instance *inst = NULL;
-        if (cli_setup_start_section(s, sec, 1, &inst) < 0)
-            failed = 1;
-        plugin_instance_stop(inst);
+        const struct loaded_plugin *p;
+        json_t *config;
+        if (cli_setup_section_config(s, sec, &p, &config) == 0 && s->env != NULL)
+            check_init_isolated(s, sec, p, config);
+        json_decref(config);
     }
-    return failed;
 }
 
 static int run(int argc, char **argv)

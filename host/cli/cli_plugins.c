@@ -9,11 +9,37 @@ static const char *const help =
     "usage: nbsoar plugins [-c CONF]\n\n"
     "Lists every plugin found on the search path ([host] plugin_dir of CONF,\n"
     "then NBSOAR_PLUGIN_PATH, then the build and install directories): name,\n"
-    "version, ABI, roles, operation types, file; then the files that were\n"
-    "refused and why.\n\n"
+    "version, ABI, roles, operation types, config keys, file; then the files\n"
+    "that were refused and why.\n\n"
     "options:\n"
     "  -c, --config CONF     read [host] plugin_dir from CONF\n"
     "  -h, --help            this help\n" CLI_GLOBAL_HELP;
+
+static const char *type_name(enum nbsoar_key_type type)
+{
+    static const char *const names[] = {"string", "int", "bool", "duration", "list"};
+    return (unsigned)type <= NBSOAR_KEY_LIST ? names[type] : "?";
+}
+
+/* "  keys: url (string, required), token (string, secret), ..." */
+static void print_keys(const struct nbsoar_config_key *keys)
+{
+    if (keys == NULL || keys[0].name == NULL)
+        return;
+    printf("  keys:");
+    for (const struct nbsoar_config_key *k = keys; k->name != NULL; k++) {
+        printf("%s %s%s (%s", k == keys ? "" : ",", k->name, k->flags & NBSOAR_KEY_PREFIX ? "*" : "",
+               type_name(k->type));
+        if (k->flags & NBSOAR_KEY_REQUIRED)
+            printf(", required");
+        if (k->flags & NBSOAR_KEY_SECRET)
+            printf(", secret");
+        if (k->default_value != NULL)
+            printf(", default %s", k->default_value);
+        printf(")");
+    }
+    printf("\n");
+}
 
 static void print_plugin(const struct loaded_plugin *p)
 {
@@ -28,6 +54,7 @@ static void print_plugin(const struct loaded_plugin *p)
             printf("%s %s", op == p->def.operations ? "" : ",", *op);
         printf("\n");
     }
+    print_keys(p->def.config);
     printf("  path: %s\n", p->path);
 }
 

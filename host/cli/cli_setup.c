@@ -170,19 +170,36 @@ static const struct loaded_plugin *find_section_plugin(struct cli_setup *s,
     return p;
 }
 
+int cli_setup_section_config(struct cli_setup *s, const struct conf_section *sec,
+                             const struct loaded_plugin **plugin, json_t **config)
+{
+    *plugin = find_section_plugin(s, sec);
+    *config = NULL;
+    if (*plugin == NULL)
+        return -1;
+    char owner[128];
+    snprintf(owner, sizeof(owner), "plugin '%s'", (*plugin)->def.name);
+    json_t *instance = NULL;
+    int rc = config_map_section(conf_path(s), sec, (*plugin)->def.config, owner,
+                                config_instance_keys, s->vault, &s->diags, config, &instance);
+    json_decref(instance);
+    if (rc < 0) {
+        json_decref(*config);
+        *config = NULL;
+    }
+    return rc;
+}
+
 int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec, int check_mode,
                             struct plugin_instance **out)
 {
     *out = NULL;
-    const struct loaded_plugin *p = find_section_plugin(s, sec);
-    if (p == NULL)
+    const struct loaded_plugin *p;
+    json_t *config;
+    if (cli_setup_section_config(s, sec, &p, &config) < 0)
         return -1;
-    char owner[128];
-    snprintf(owner, sizeof(owner), "plugin '%s'", p->def.name);
-    json_t *config = NULL, *instance = NULL;
-    int rc = config_map_section(conf_path(s), sec, p->def.config, owner, config_instance_keys,
-                                s->vault, &s->diags, &config, &instance);
-    if (rc == 0 && s->env != NULL) {
+    int rc = -1;
+    if (s->env != NULL) {
         char err[1024];
         rc = plugin_instance_start(s->env, p, sec->name, config, check_mode, out, err, sizeof(err));
         if (rc != NBSOAR_OK) {
@@ -191,8 +208,24 @@ int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec,
         }
     }
     json_decref(config);
-    json_decref(instance);
     return rc == 0 ? 0 : -1;
+}
+
+int cli_setup_start_plugin(struct cli_setup *s, enum conf_kind kind, const char *plugin_name,
+                           int check_mode, struct plugin_instance **out)
+{
+    *out = NULL;
+    for (const struct conf_section *sec = s->conf ? conf_next(s->conf, kind, NULL) : NULL;
+         sec != NULL; sec = conf_next(s->conf, kind, sec)) {
+        const char *p = conf_get(sec, "plugin");
+        if (p != NULL && strcmp(p, plugin_name) == 0)
+            return cli_setup_start_section(s, sec, check_mode, out);
+    }
+    /* No section: the plugin's defaults, validated as an empty section. */
+    struct conf_entry plugin_entry = {.key = "plugin", .value = (char *)plugin_name, .line = 0};
+    struct conf_section none = {.kind = kind, .name = (char *)plugin_name,
+                                .entries = &plugin_entry, .n_entries = 1};
+    return cli_setup_start_section(s, &none, check_mode, out);
 }
 
 void cli_setup_free(struct cli_setup *s)

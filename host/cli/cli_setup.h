@@ -35,12 +35,27 @@ struct cli_setup {
  * and must be freed with cli_setup_free. */
 int cli_setup_load(struct cli_setup *s, const char *conf_path, unsigned flags);
 
+/* Validates a [source|executor|sink NAME] section without starting it:
+ * plugin found, role matches the section kind, keys against the plugin's
+ * table.  Problems go to s->diags with FILE:LINE.  Returns 0 with *plugin
+ * (borrowed) and *config (OWNED: the object for init()), or -1. */
+int cli_setup_section_config(struct cli_setup *s, const struct conf_section *sec,
+                             const struct loaded_plugin **plugin, json_t **config);
+
 /* Validates a [source|executor|sink NAME] section (plugin found, role
  * matches the section kind, keys against the plugin's table) and starts
  * its instance.  Problems go to s->diags with FILE:LINE.  Returns 0 with
  * *out OWNED by the caller (plugin_instance_stop), or -1. */
 int cli_setup_start_section(struct cli_setup *s, const struct conf_section *sec, int check_mode,
                             struct plugin_instance **out);
+
+/* Starts plugin `plugin_name` in role `kind` without a config section
+ * (`nbsoar exec` with no -c): the first [kind NAME] section whose
+ * `plugin =` names it is used when the config has one, else the plugin's
+ * defaults (a required key without default is then a problem in diags).
+ * Returns 0 with *out OWNED by the caller (plugin_instance_stop), or -1. */
+int cli_setup_start_plugin(struct cli_setup *s, enum conf_kind kind, const char *plugin_name,
+                           int check_mode, struct plugin_instance **out);
 
 void cli_setup_free(struct cli_setup *s);
 

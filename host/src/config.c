@@ -294,8 +294,11 @@ struct conf *conf_parse(const char *path, const char *text, struct diags *d)
     }
     struct conf_section *cur = NULL;
     int in_bad_section = 0, line = 0;
+    char *start = copy;
+    if (strncmp(start, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 BOM some editors write */
+        start += 3;
     /* strsep keeps empty lines, so line numbers stay exact. */
-    for (char *rest = copy, *raw; (raw = strsep(&rest, "\n")) != NULL;) {
+    for (char *rest = start, *raw; (raw = strsep(&rest, "\n")) != NULL;) {
         line++;
         char *s = trim(raw);
         if (*s == '\0' || *s == '#' || *s == ';')
@@ -365,6 +368,16 @@ const struct conf_section *conf_host(const struct conf *c)
 const struct conf_section *conf_find(const struct conf *c, enum conf_kind kind, const char *name)
 {
     return find_section(c, kind, name, name ? strlen(name) : 0);
+}
+
+const struct conf_section *conf_next(const struct conf *c, enum conf_kind kind,
+                                     const struct conf_section *after)
+{
+    size_t i = after ? (size_t)(after - c->sections) + 1 : 0;
+    for (; i < c->n_sections; i++)
+        if (c->sections[i].kind == kind)
+            return &c->sections[i];
+    return NULL;
 }
 
 const struct conf_entry *conf_entry_find(const struct conf_section *s, const char *key)

@@ -61,6 +61,11 @@ const char *conf_kind_name(enum conf_kind kind);
 const struct conf_section *conf_host(const struct conf *c);
 /* Section kind+name, or NULL.  Borrowed from c. */
 const struct conf_section *conf_find(const struct conf *c, enum conf_kind kind, const char *name);
+/* Iterates the sections of one kind in file order: pass NULL first, then
+ * the previous result.  NULL at the end.  Borrowed from c.
+ *   for (s = conf_next(c, CONF_ROUTE, NULL); s; s = conf_next(c, CONF_ROUTE, s)) */
+const struct conf_section *conf_next(const struct conf *c, enum conf_kind kind,
+                                     const struct conf_section *after);
 /* Entry of a section, or NULL.  Borrowed. */
 const struct conf_entry *conf_entry_find(const struct conf_section *s, const char *key);
 /* Value of a key, or NULL.  Borrowed. */

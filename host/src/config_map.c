@@ -198,6 +198,13 @@ static void report_unknown(const char *file, const struct conf_section *s,
                            const struct conf_entry *e, const struct nbsoar_config_key *keys,
                            const char *owner, struct diags *d)
 {
+    for (size_t i = 0; keys != NULL && keys[i].name != NULL; i++) {
+        if ((keys[i].flags & NBSOAR_KEY_PREFIX) && strcmp(keys[i].name, e->key) == 0) {
+            diags_add(d, file, e->line, "%s: key '%s' needs a name after the prefix ('%sNAME')",
+                      config_section_label(s), e->key, e->key);
+            return;
+        }
+    }
     const char *best = NULL;
     size_t best_dist = 3;
     char known[512] = "";
@@ -221,19 +228,17 @@ static void report_unknown(const char *file, const struct conf_section *s,
                   config_section_label(s), e->key, owner, used ? known : "none");
 }
 
-/* Text of a vault value, as if it had been written in the config. */
+/* Text of a vault value, as if it had been written in the config.  OWNED; NULL on ENOMEM. */
 static char *vault_text(const json_t *v)
 {
-    char *text = NULL;
     if (json_is_string(v))
-        text = strdup(json_string_value(v));
-    else if (json_is_boolean(v))
-        text = strdup(json_is_true(v) ? "true" : "false");
-    else if (json_is_integer(v) && asprintf(&text, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0)
-        text = NULL;
-    else if (json_is_real(v) && asprintf(&text, "%.17g", json_real_value(v)) < 0)
-        text = NULL;
-    return text;
+        return strdup(json_string_value(v));
+    if (json_is_boolean(v))
+        return strdup(json_is_true(v) ? "true" : "false");
+    char *text = NULL;
+    int rc = json_is_integer(v) ? asprintf(&text, "%" JSON_INTEGER_FORMAT, json_integer_value(v))
+                                : asprintf(&text, "%.17g", json_real_value(v));
+    return rc < 0 ? NULL : text;
 }
 
 /* Resolves vault:NAME.  Returns 0 with *text OWNED (NULL when the vault
@@ -247,7 +252,7 @@ static int resolve_vault(const char *file, const struct conf_section *s,
     *text = NULL;
     if (v == NULL) {
         diags_add(d, file, e->line, "%s: key '%s' uses vault:%s but no vault is loaded "
-                  "(set [host] vault = PATH)", config_section_label(s), e->key, name);
+                  "([host] vault is unset or was refused)", config_section_label(s), e->key, name);
         return -1;
     }
     if (vault_get(v, name, &value) < 0) {
@@ -291,11 +296,13 @@ static int map_entry(const char *file, const struct conf_section *s, const struc
             return 0; /* None: as if absent */
     } else {
         text = strdup(e->value);
-        if (text == NULL)
+        if (text == NULL) {
+            diags_add(d, file, e->line, "%s: key '%s': out of memory", config_section_label(s), e->key);
             return -1;
+        }
         if ((k->flags & NBSOAR_KEY_SECRET) && text[0] != '\0')
-            log_warn("%s:%d: %s: key '%s' holds a secret in clear text; prefer vault:NAME", file,
-                     e->line, config_section_label(s), e->key);
+            log_warn("%s:%d: %s: key '%s' holds a secret in clear text; prefer vault:NAME",
+                     file ? file : "(no config)", e->line, config_section_label(s), e->key);
     }
     if (k->flags & NBSOAR_KEY_SECRET)
         redact_add(text);

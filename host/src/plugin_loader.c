@@ -79,14 +79,15 @@ static int refuse(struct plugin_set *set, void *handle, const char *path, const 
 
 static int refuse(struct plugin_set *set, void *handle, const char *path, const char *fmt, ...)
 {
-    if (handle != NULL)
-        dlclose(handle);
     char *body = NULL, *reason = NULL;
     va_list ap;
     va_start(ap, fmt);
     if (vasprintf(&body, fmt, ap) < 0)
         body = NULL;
     va_end(ap);
+    /* Only now: the arguments may point into the plugin (its name). */
+    if (handle != NULL)
+        dlclose(handle);
     if (body == NULL || asprintf(&reason, "%s: %s", path, body) < 0)
         reason = NULL;
     free(body);

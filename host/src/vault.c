@@ -393,6 +393,8 @@ struct vault *vault_parse(const char *path, const char *text, struct diags *d)
         return NULL;
     }
     struct parser ps = {.path = path, .p = text, .line = 1, .d = d};
+    if (strncmp(ps.p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 BOM, as Python accepts */
+        ps.p += 3;
     while (*ps.p != '\0') {
         parse_statement(&ps, v);
         if (*ps.p == '\n') {

@@ -9,8 +9,17 @@
  *
  * Lifetimes: every pointer the host hands a plugin is BORROWED and lives only
  * during the call unless the comment says otherwise; copy what you keep.
+ * The one exception: the struct nbsoar_host passed to init() (and the
+ * strings in it) stays valid until shutdown() returns, so keep it in your
+ * state to log or call services later.
  * Every pointer a plugin returns through an out-parameter becomes the
  * caller's (OWNED) as stated per function.
+ *
+ * Growth rule: structs a plugin allocates and the host reads or writes
+ * (nbsoar_config_key arrays, nbsoar_http_endpoint, nbsoar_http_request,
+ * nbsoar_http_response) grow only by appending, and the host uses them with
+ * the layout of the plugin's abi_minor, so a newer host never touches
+ * memory an older plugin did not allocate.
  *
  * Changelog
  *   1.0  first version: sources, executors, sinks; log, secrets, vault,
