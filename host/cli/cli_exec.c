@@ -57,6 +57,7 @@ static const char *const help =
     "      --progress-bar / --no-progress-bar\n"
     "                                   cells done on a terminal (default on unless --log-output)\n"
     "      --operations FILE            write the operations the notebook emitted as a JSON array\n"
+    "  -c, --config CONF                take the executor's settings (and vault) from CONF\n"
     "  -h, --help                       this help\n" CLI_GLOBAL_HELP
     "\nExit codes: 0 ok, 1 the notebook failed, 138 the kernel died, 2 usage error.\n";
 
@@ -76,6 +77,7 @@ struct exec_args {
     int progress;                /* -1: default */
     int log_output;
     const char *input, *output;
+    const char *config;          /* -c: an [executor NAME] with plugin = jupyter, may be NULL */
 };
 
 static int seconds_opt(json_t *options, const char *key, const char *flag, const char *text)
@@ -137,13 +139,14 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
         {"progress-bar", no_argument, NULL, OPT_PROGRESS},
         {"no-progress-bar", no_argument, NULL, OPT_NO_PROGRESS},
         {"operations", required_argument, NULL, OPT_OPERATIONS},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         CLI_GLOBAL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     json_t *o = a->options;
     int c;
-    while ((c = getopt_long(argc, argv, "p:r:y:f:b:k:l:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:r:y:f:b:k:l:c:h", opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'h':
@@ -154,6 +157,7 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
         case 'y': json_array_append_new(a->yamls, json_string(optarg)); break;
         case 'f': json_array_append_new(a->files, json_string(optarg)); break;
         case 'b': json_array_append_new(a->b64, json_string(optarg)); break;
+        case 'c': a->config = optarg; break;
         case 'k': json_object_set_new(o, "kernel", json_string(optarg)); break;
         case 'l': json_object_set_new(o, "language", json_string(optarg)); break;
         case OPT_SECRET: {
@@ -268,29 +272,10 @@ static void free_result(struct nbsoar_run_result *r)
 static int run_job(struct exec_args *a, json_t *params)
 {
     struct cli_setup s;
-    if (cli_setup_load(&s, NULL, CLI_SETUP_NO_VAULT) < 0) {
-        diags_print(&s.diags, stderr);
-        cli_setup_free(&s);
-        return CLI_USAGE;
-    }
-    const struct loaded_plugin *p = plugin_set_find(&s.plugins, "jupyter");
-    if (!p || !(p->roles & NBSOAR_ROLE_EXECUTOR)) {
-        fprintf(stderr, "nbsoar exec: the jupyter executor plugin was not found (searched:");
-        for (size_t i = 0; i < s.plugins.n_dirs; i++)
-            fprintf(stderr, " %s", s.plugins.dirs[i]);
-        fprintf(stderr, ")\n");
-        for (size_t i = 0; i < s.plugins.n_refused; i++)
-            fprintf(stderr, "  %s\n", s.plugins.refused[i].reason);
-        cli_setup_free(&s);
-        return CLI_USAGE;
-    }
-    char err[512] = "";
     struct plugin_instance *inst = NULL;
-    json_t *config = json_object();
-    int rc = plugin_instance_start(s.env, p, "jupyter", config, 0, &inst, err, sizeof err);
-    json_decref(config);
-    if (rc != NBSOAR_OK) {
-        fprintf(stderr, "nbsoar exec: %s\n", err);
+    if (cli_setup_load(&s, a->config, a->config ? 0 : CLI_SETUP_NO_VAULT) < 0 ||
+        cli_setup_start_plugin(&s, CONF_EXECUTOR, "jupyter", 0, &inst) < 0) {
+        diags_print(&s.diags, stderr);
         cli_setup_free(&s);
         return CLI_USAGE;
     }
