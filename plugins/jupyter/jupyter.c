@@ -321,6 +321,10 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
     }
     c.input_name = c.o.input_name ? c.o.input_name : job->notebook;
     c.output = job->output;
+    if (jupyter_check_output(c.output, err, sizeof err) != 0) {
+        fail(res, h, NBSOAR_JOB_ERROR, 1, err);
+        goto out;
+    }
     c.nb = jupyter_read_notebook(h, job->notebook, err, sizeof err);
     if (!c.nb) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);

@@ -104,6 +104,26 @@ static int write_url(const struct nbsoar_host *h, const json_t *nb, const char *
     return rc;
 }
 
+int jupyter_check_output(const char *where, char *err, size_t errlen)
+{
+    if (!jupyter_output_is_file(where))
+        return 0;
+    char *copy = strdup(where);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *dir = dirname(copy);
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "output folder %s doesn't exist.", dir);
+        rc = -1;
+    }
+    free(copy);
+    return rc;
+}
+
 int jupyter_write_notebook(const struct nbsoar_host *h, const json_t *nb, const char *where, char *err,
                            size_t errlen)
 {
@@ -111,16 +131,7 @@ int jupyter_write_notebook(const struct nbsoar_host *h, const json_t *nb, const 
         return 0;
     if (is_url(where))
         return write_url(h, nb, where, err, errlen);
-    if (strcmp(where, "-") != 0) {
-        char *copy = strdup(where);
-        const char *dir = copy ? dirname(copy) : ".";
-        struct stat st;
-        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "output folder %s doesn't exist.", dir);
-            free(copy);
-            return -1;
-        }
-        free(copy);
-    }
+    if (jupyter_check_output(where, err, errlen) != 0)
+        return -1;
     return notebook_write_file(nb, where, err, errlen);
 }

@@ -14,6 +14,9 @@ json_t *jupyter_read_notebook(const struct nbsoar_host *h, const char *where, ch
 /* 0, or -1 with err.  Local files are replaced atomically. */
 int jupyter_write_notebook(const struct nbsoar_host *h, const json_t *nb, const char *where, char *err,
                            size_t errlen);
+/* papermill's local handler check: the output's folder must exist.  0 for
+ * stdout, URLs and NULL. */
+int jupyter_check_output(const char *where, char *err, size_t errlen);
 /* 1 when where is a local file (cheap to save to while running). */
 int jupyter_output_is_file(const char *where);
 

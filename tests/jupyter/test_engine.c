@@ -387,6 +387,22 @@ Test(engine, saves_are_throttled_unless_asked_per_cell)
     json_decref(nb);
 }
 
+Test(engine, autosave_during_a_long_cell)
+{
+    const char *src[] = {"{\"hang\": true}"};
+    struct exec_opts o;
+    exec_opts_default(&o);
+    o.hooks.save = count_save;
+    o.autosave_cell_every_ms = 10;
+    o.execution_timeout_ms = 100;
+    json_t *nb = mk_nb(src, 1);
+    save_count = 0;
+    run_nb(nb, &o, NULL);
+    cr_assert_geq(save_count, 4, "saves every 10 ms while the cell runs (%d)", save_count);
+    cr_assert_leq(save_count, 13, "but no more often (%d)", save_count);
+    json_decref(nb);
+}
+
 Test(engine, coalesce_streams_like_nbclient)
 {
     json_t *outs = json_pack("[{s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}, {s:s,s:s,s:s}]",
