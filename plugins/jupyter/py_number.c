@@ -53,7 +53,9 @@ static char *to_ascii_stripped(const char *s, size_t len, size_t *outlen)
                 cp = (cp << 6) | (u[i + j] & 0x3Fu);
         }
         char c = cp < 0x80 ? (char)cp : '?';
-        if (is_py_space(cp))
+        /* ASCII stays as is (Python strips only " \t\n\v\f\r" of it);
+         * non-ASCII whitespace becomes a space */
+        if (cp >= 0x80 ? is_py_space(cp) : (cp == ' ' || (cp >= 0x09 && cp <= 0x0d)))
             c = ' ';
         for (size_t z = 1; cp >= 0x80 && z < sizeof digit_zeros / sizeof digit_zeros[0]; z++)
             if (cp >= digit_zeros[z] && cp < digit_zeros[z] + 10)
