@@ -37,7 +37,10 @@ struct kernel_ops {
      * msg_id (36 chars + NUL) into msg_id. */
     int (*send)(struct kernel *k, enum kernel_channel ch, const char *msg_type,
                 const json_t *content, char msg_id[37], char *err, size_t errlen);
-    /* Waits up to timeout_ms for the next message from any channel. */
+    /* Waits up to timeout_ms (< 0: no limit, 0: only what is queued) for
+     * the next message from any channel; out->msg is then OWNED by the
+     * caller (kernel_msg_clear).  Messages with a bad signature never come
+     * out of here.  Returns enum kernel_recv_rc. */
     int (*recv)(struct kernel *k, int timeout_ms, struct kernel_msg *out, char *err, size_t errlen);
     /* Interrupt as the kernelspec says (signal or interrupt_request). */
     int (*interrupt)(struct kernel *k, char *err, size_t errlen);

@@ -47,6 +47,11 @@ int zk_connect(struct zk *z, char *err, size_t errlen)
     }
     if (zmq_setsockopt(z->sock[KERNEL_IOPUB], ZMQ_SUBSCRIBE, "", 0) != 0)
         goto fail;
+    /* PUB drops what does not fit the subscriber's queue: with no limit
+     * here our I/O thread always drains the kernel, so a busy engine
+     * delays output but never loses it (an idle status included). */
+    int unlimited = 0;
+    zmq_setsockopt(z->sock[KERNEL_IOPUB], ZMQ_RCVHWM, &unlimited, sizeof unlimited);
     z->hb = open_socket(z, ZMQ_REQ, NULL, z->proc.port[KPORT_HB]);
     if (!z->hb)
         goto fail;
@@ -231,6 +236,7 @@ int zk_recv_from(struct zk *z, unsigned mask, int timeout_ms, struct kernel_msg 
 {
     zmq_pollitem_t items[5];
     int chan[5], n = 0;
+    int forever = timeout_ms < 0;
     long long deadline = kernel_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     memset(out, 0, sizeof *out);
     for (int ch = 0; ch < 4; ch++) {
@@ -249,7 +255,7 @@ int zk_recv_from(struct zk *z, unsigned mask, int timeout_ms, struct kernel_msg 
             snprintf(err, errlen, "%s", z->dead_reason);
             return KERNEL_RECV_DEAD;
         }
-        long long wait = deadline - now;
+        long long wait = forever ? z->next_check_ms - now : deadline - now;
         if (wait > z->next_check_ms - now)
             wait = z->next_check_ms - now;
         if (wait < 0)
@@ -279,7 +285,7 @@ int zk_recv_from(struct zk *z, unsigned mask, int timeout_ms, struct kernel_msg 
                 return KERNEL_RECV_MSG;
             }
         }
-        if (kernel_now_ms() >= deadline && r == 0)
+        if (!forever && r == 0 && kernel_now_ms() >= deadline)
             return KERNEL_RECV_TIMEOUT;
     }
 }

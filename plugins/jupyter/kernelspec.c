@@ -238,6 +238,16 @@ static int builtin_python3(struct kernelspec *out, char *err, size_t errlen)
     return 0;
 }
 
+int kernelspec_native(struct kernelspec *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!native_python_available()) {
+        snprintf(err, errlen, "ipykernel is not installed for %s", NATIVE_PYTHON);
+        return -1;
+    }
+    return builtin_python3(out, err, errlen);
+}
+
 /* Every spec directory in search order, first of each name: a list of
  * {name, dir} pairs (OWNED by the caller). */
 struct spec_ref {
@@ -330,6 +340,25 @@ static void not_found(const char *what, const struct spec_ref *refs, size_t n, i
                                       "/usr/local/share/jupyter, /usr/share/jupyter)");
 }
 
+/* The first spec (named only_name when set) whose language is language. */
+static int first_with_language(const struct spec_ref *refs, size_t n, const char *language, const char *only_name,
+                               struct kernelspec *out, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct kernelspec cand;
+        if (only_name && strcmp(refs[i].name, only_name) != 0)
+            continue;
+        if (kernelspec_load(refs[i].name, refs[i].dir, &cand, err, errlen) != 0)
+            continue;
+        if (strcasecmp(cand.language, language) == 0) {
+            *out = cand;
+            return 0;
+        }
+        kernelspec_clear(&cand);
+    }
+    return -1;
+}
+
 int kernelspec_find(const char *name, const char *language, struct kernelspec *out, char *err, size_t errlen)
 {
     struct spec_ref *refs;
@@ -342,35 +371,17 @@ int kernelspec_find(const char *name, const char *language, struct kernelspec *o
     int native = !have_native && native_python_available();
     int rc = -1;
     if (!name && language && *language) {
-        struct kernelspec cand;
-        int python = strcasecmp(language, "python") == 0;
-        for (size_t i = 0; i < n && rc != 0; i++) {
-            if (python && strcmp(refs[i].name, NATIVE_KERNEL_NAME) != 0)
-                continue;
-            if (kernelspec_load(refs[i].name, refs[i].dir, &cand, err, errlen) != 0)
-                continue;
-            if (strcasecmp(cand.language, language) == 0) {
-                *out = cand;
-                rc = 0;
-            } else {
-                kernelspec_clear(&cand);
-            }
+        /* python: python3 (on disk, else built in) before any other. */
+        if (strcasecmp(language, "python") == 0) {
+            rc = first_with_language(refs, n, language, NATIVE_KERNEL_NAME, out, err, errlen);
+            if (rc != 0 && native)
+                rc = builtin_python3(out, err, errlen);
         }
-        if (rc != 0 && python && native)
-            rc = builtin_python3(out, err, errlen);
-        for (size_t i = 0; i < n && rc != 0; i++) {
-            if (kernelspec_load(refs[i].name, refs[i].dir, &cand, err, errlen) != 0)
-                continue;
-            if (strcasecmp(cand.language, language) == 0) {
-                *out = cand;
-                rc = 0;
-            } else {
-                kernelspec_clear(&cand);
-            }
-        }
+        if (rc != 0)
+            rc = first_with_language(refs, n, language, NULL, out, err, errlen);
         if (rc != 0) {
             char what[160];
-            snprintf(what, sizeof what, "no kernelspec for language \"%s\"", language);
+            snprintf(what, sizeof what, "no kernelspec for language \"%.100s\"", language);
             not_found(what, refs, n, native, err, errlen);
         }
         refs_free(refs, n);

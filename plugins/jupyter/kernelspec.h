@@ -32,6 +32,11 @@ void kernelspec_clear(struct kernelspec *ks);
  * and field. */
 int kernelspec_load(const char *name, const char *dir, struct kernelspec *out, char *err, size_t errlen);
 
+/* The built-in "python3" used when no spec of that name is on disk:
+ * /usr/bin/python3 -m ipykernel_launcher.  Returns 0, or -1 with err when
+ * ipykernel is not installed for /usr/bin/python3. */
+int kernelspec_native(struct kernelspec *out, char *err, size_t errlen);
+
 /* The directories searched, in order, NULL-terminated; OWNED by the caller
  * (kernelspec_dirs_free). */
 char **kernelspec_dirs(void);

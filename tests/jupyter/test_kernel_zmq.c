@@ -101,6 +101,34 @@ Test(kernel_zmq, kernel_info_says_python, .timeout = 60)
     k->ops->shutdown(k);
 }
 
+Test(kernel_zmq, slow_reader_loses_no_output_beyond_zmq_high_water_mark, .timeout = 60)
+{
+    struct kernel *k = start_python();
+    struct tu_cell c;
+    memset(&c, 0, sizeof c);
+    /* 4000 separate 2 kB stream messages, more than ZMQ's default queue of
+     * 1000 plus the socket buffers, produced while we do not read. */
+    cr_assert_eq(tu_send_execute(k, "import sys\nfor i in range(4000):\n    print('x' * 2000); sys.stdout.flush()",
+                                 c.msg_id, c.err, sizeof c.err), 0);
+    struct timespec nap = {2, 0};
+    nanosleep(&nap, NULL);
+    tu_collect(k, &c, 10000);
+    cr_assert_eq(c.rc, KERNEL_RECV_MSG, "%s", c.err);
+    size_t i, lines = 0;
+    json_t *v;
+    json_array_foreach(c.iopub, i, v) {
+        const char *text = json_string_value(json_object_get(json_object_get(v, "content"), "text"));
+        for (const char *p = text; p && *p; p++)
+            lines += *p == '\n';
+    }
+    cr_assert_eq(lines, 4000, "lines received");
+    tu_cell_clear(&c);
+    struct kernel_msg m;
+    char err[256];
+    cr_assert_eq(k->ops->recv(k, 0, &m, err, sizeof err), KERNEL_RECV_TIMEOUT, "timeout 0: nothing queued");
+    k->ops->shutdown(k);
+}
+
 Test(kernel_zmq, sigkill_mid_cell_is_reported_dead_within_5s, .timeout = 60)
 {
     struct kernel *k = start_python();

@@ -141,3 +141,19 @@ Test(kernelspec, directory_without_kernel_json_is_not_a_kernelspec)
     char err[1024];
     cr_assert_eq(kernelspec_find("empty", NULL, &ks, err, sizeof err), -1);
 }
+
+Test(kernelspec, built_in_python3_is_ipykernels_own_spec)
+{
+    struct kernelspec ks;
+    char err[512];
+    cr_assert_eq(kernelspec_native(&ks, err, sizeof err), 0, "python3-ipykernel is installed: %s", err);
+    const char *want[] = {"/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}", NULL};
+    for (int i = 0; want[i]; i++)
+        cr_assert_str_eq(ks.argv[i], want[i]);
+    cr_assert_null(ks.argv[5]);
+    cr_assert_str_eq(ks.name, "python3");
+    cr_assert_str_eq(ks.language, "python");
+    cr_assert_str_eq(ks.display_name, "Python 3 (ipykernel)");
+    cr_assert_null(ks.resource_dir);
+    kernelspec_clear(&ks);
+}
