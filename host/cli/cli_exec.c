@@ -19,7 +19,7 @@
 #include "cli.h"
 #include "cli_setup.h"
 #include "log.h"
-#include "params.h"
+#include "parameters.h"
 
 static const char *const help =
     "usage: nbsoar exec INPUT [OUTPUT] [options]\n\n"
@@ -70,8 +70,7 @@ enum {
 /* What the command line said, before it becomes a job. */
 struct exec_args {
     json_t *options;             /* the plugin's options object */
-    json_t *b64, *files, *yamls; /* arrays of strings, in order */
-    json_t *typed, *raw;         /* arrays of [name, value] */
+    struct param_cli params;     /* -b -f -y -p -r, merged in papermill's order */
     const char **secrets;        /* NULL-terminated */
     size_t n_secrets;
     int progress;                /* -1: default */
@@ -93,15 +92,22 @@ static int seconds_opt(json_t *options, const char *key, const char *flag, const
     return 0;
 }
 
-/* -p and -r take two values; getopt hands us the first. */
-static int pair_opt(json_t *list, int argc, char **argv, const char *flag)
+/* -p and -r take two values (getopt hands us the first); -b, -f, -y one. */
+static int param_opt(struct exec_args *a, enum param_source src, int argc, char **argv, const char *flag)
 {
-    if (optind >= argc) {
-        fprintf(stderr, "nbsoar exec: %s needs NAME and VALUE\n", flag);
+    const char *value = NULL;
+    if (src == PARAM_TYPED || src == PARAM_RAW) {
+        if (optind >= argc) {
+            fprintf(stderr, "nbsoar exec: %s needs NAME and VALUE\n", flag);
+            return -1;
+        }
+        value = argv[optind++];
+    }
+    char err[512] = "";
+    if (param_cli_add(&a->params, src, optarg, value, err, sizeof err) != 0) {
+        fprintf(stderr, "nbsoar exec: %s: %s\n", flag, err);
         return -1;
     }
-    json_array_append_new(list, json_pack("[s, s]", optarg, argv[optind]));
-    optind++;
     return 0;
 }
 
@@ -152,11 +158,11 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
         case 'h':
             fputs(help, stdout);
             return 1;
-        case 'p': rc = pair_opt(a->typed, argc, argv, "-p"); break;
-        case 'r': rc = pair_opt(a->raw, argc, argv, "-r"); break;
-        case 'y': json_array_append_new(a->yamls, json_string(optarg)); break;
-        case 'f': json_array_append_new(a->files, json_string(optarg)); break;
-        case 'b': json_array_append_new(a->b64, json_string(optarg)); break;
+        case 'p': rc = param_opt(a, PARAM_TYPED, argc, argv, "-p"); break;
+        case 'r': rc = param_opt(a, PARAM_RAW, argc, argv, "-r"); break;
+        case 'y': rc = param_opt(a, PARAM_YAML, argc, argv, "-y"); break;
+        case 'f': rc = param_opt(a, PARAM_FILE, argc, argv, "-f"); break;
+        case 'b': rc = param_opt(a, PARAM_BASE64, argc, argv, "-b"); break;
         case 'c': a->config = optarg; break;
         case 'k': json_object_set_new(o, "kernel", json_string(optarg)); break;
         case 'l': json_object_set_new(o, "language", json_string(optarg)); break;
@@ -226,39 +232,6 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
     return 0;
 }
 
-/* papermill's parameters_final, minus the injected paths (the plugin adds
- * those in front). */
-static json_t *merge_parameters(const struct exec_args *a, char *err, size_t errlen)
-{
-    json_t *p = json_object();
-    size_t i;
-    json_t *v;
-    json_array_foreach(a->b64, i, v) {
-        if (params_update_from_base64(p, json_string_value(v), err, errlen) != 0)
-            goto fail;
-    }
-    json_array_foreach(a->files, i, v) {
-        if (params_update_from_yaml_file(p, json_string_value(v), err, errlen) != 0)
-            goto fail;
-    }
-    json_array_foreach(a->yamls, i, v) {
-        const char *text = json_string_value(v);
-        if (params_update_from_yaml(p, text, strlen(text), "-y", err, errlen) != 0)
-            goto fail;
-    }
-    json_array_foreach(a->typed, i, v) {
-        json_object_set_new(p, json_string_value(json_array_get(v, 0)),
-                            params_resolve_type(json_string_value(json_array_get(v, 1))));
-    }
-    json_array_foreach(a->raw, i, v) {
-        json_object_set(p, json_string_value(json_array_get(v, 0)), json_array_get(v, 1));
-    }
-    return p;
-fail:
-    json_decref(p);
-    return NULL;
-}
-
 static void free_result(struct nbsoar_run_result *r)
 {
     free(r->output);
@@ -301,10 +274,8 @@ static int run_job(struct exec_args *a, json_t *params)
 
 static int run(int argc, char **argv)
 {
-    struct exec_args a = {
-        .options = json_object(), .b64 = json_array(), .files = json_array(), .yamls = json_array(),
-        .typed = json_array(), .raw = json_array(), .progress = -1,
-    };
+    struct exec_args a = {.options = json_object(), .progress = -1};
+    param_cli_init(&a.params);
     int code = CLI_USAGE;
     json_t *params = NULL;
     int prc = parse_args(&a, argc, argv);
@@ -324,22 +295,13 @@ static int run(int argc, char **argv)
     }
     int progress = a.progress >= 0 ? a.progress : !a.log_output;
     json_object_set_new(a.options, "progress", json_boolean(progress));
-    char err[512] = "";
-    params = merge_parameters(&a, err, sizeof err);
-    if (!params) {
-        fprintf(stderr, "nbsoar exec: %s\n", err);
-        code = CLI_USAGE;
-        goto out;
-    }
+    /* the injected paths are added by the plugin (options inject_*) */
+    params = param_cli_merge(&a.params);
     code = run_job(&a, params);
 out:
     json_decref(params);
     json_decref(a.options);
-    json_decref(a.b64);
-    json_decref(a.files);
-    json_decref(a.yamls);
-    json_decref(a.typed);
-    json_decref(a.raw);
+    param_cli_free(&a.params);
     free(a.secrets);
     return code;
 }

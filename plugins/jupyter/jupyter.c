@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "notebook.h"
 #include "operations.h"
+#include "parameters.h"
 #include "papermill_meta.h"
 
 #define DEAD_KERNEL_EXIT 138 /* papermill's exit code for DeadKernelError */
@@ -74,18 +75,6 @@ static void fail(struct nbsoar_run_result *res, const struct nbsoar_host *h, enu
     res->error = h->redact ? h->redact(h, msg) : strdup(msg);
 }
 
-/* Parameter injection lives in jupyter_core (helper "notebook"); until it
- * lands a job with parameters is refused rather than run unparameterized. */
-static int jupyter_inject(const struct nbsoar_host *h, json_t *nb, const json_t *params,
-                          const char *const *secrets, const char *kernel, const char *language, int report_mode,
-                          char ***extra_env, char *err, size_t errlen)
-{
-    (void)h, (void)nb, (void)params, (void)secrets, (void)kernel, (void)language, (void)report_mode;
-    *extra_env = NULL;
-    snprintf(err, errlen, "parameter injection is not available in this build");
-    return -1;
-}
-
 /* papermill's parameters_final: injected paths first, then the job's. */
 static json_t *final_parameters(const struct run_ctx *c)
 {
@@ -108,6 +97,49 @@ static void register_secrets(const struct run_ctx *c)
         if (json_is_string(v) && json_string_length(v) > 0)
             h->secret_add(h, json_string_value(v));
     }
+}
+
+static int append_env(struct run_ctx *c, const char *entry);
+
+/* papermill's parameterize_notebook; secret parameters come back as
+ * "NBSOAR_SECRET_<NAME>=value" entries for the kernel's environment. */
+static int inject(struct run_ctx *c, char *err, size_t errlen)
+{
+    const struct nbsoar_host *h = c->st->host;
+    json_t *secrets = NULL;
+    for (size_t i = 0; c->job->secret_parameters && c->job->secret_parameters[i]; i++) {
+        if (!secrets)
+            secrets = json_array();
+        json_array_append_new(secrets, json_string(c->job->secret_parameters[i]));
+    }
+    struct param_inject_opts po = {
+        .kernel_name = c->o.kernel,
+        .language = c->o.language,
+        .report_mode = c->o.report_mode,
+        .secret_names = secrets,
+    };
+    json_t *env = NULL;
+    char *warning = NULL;
+    int rc = parameters_inject(c->nb, c->params, &po, &env, &warning, err, errlen);
+    json_decref(secrets);
+    if (warning)
+        h->log(h, NBSOAR_LOG_WARN, "%s", warning);
+    free(warning);
+    size_t i;
+    json_t *v;
+    json_array_foreach(env, i, v) {
+        if (rc == 0 && append_env(c, json_string_value(v)) != 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    }
+    /* the array holds secret values: wipe before releasing */
+    json_array_foreach(env, i, v) {
+        char *sv = (char *)json_string_value(v);
+        explicit_bzero(sv, strlen(sv));
+    }
+    json_decref(env);
+    return rc;
 }
 
 static const char *nb_kernel_name(const struct run_ctx *c)
@@ -334,9 +366,7 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
     pm_load_defaults(c.nb);
     c.params = final_parameters(&c);
     register_secrets(&c);
-    if (json_object_size(c.params) > 0 &&
-        jupyter_inject(h, c.nb, c.params, job->secret_parameters, nb_kernel_name(&c), nb_language(&c),
-                       c.o.report_mode, &c.extra_env, err, sizeof err) != 0) {
+    if (inject(&c, err, sizeof err) != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         goto out;
     }

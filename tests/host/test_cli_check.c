@@ -127,7 +127,7 @@ Test(cli, check_on_a_good_config_says_ok_and_exits_0)
     snprintf(args, sizeof(args), "--log-level error check -c %s/ok.conf", dir);
     int rc = run(out, sizeof(out), args);
     cr_assert_eq(rc, 0, "%s", out);
-    expect_line(out, "%s/ok.conf: OK (1 source, 0 executors, 0 sinks, 1 route; 4 plugins loaded)\n", dir);
+    expect_line(out, "%s/ok.conf: OK (1 source, 0 executors, 0 sinks, 1 route; 5 plugins loaded)\n", dir);
 }
 
 Test(cli, check_refuses_a_readable_vault_on_the_vault_line)

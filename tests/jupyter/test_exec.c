@@ -425,3 +425,40 @@ Test(exec, usage_errors_exit_2)
     cr_assert(strstr(help, "--request-save-on-cell-execute") != NULL);
     free(help);
 }
+
+Test(exec, secret_parameters_never_reach_the_notebook)
+{
+    char in[512];
+    nb_path(in, sizeof in, "secret");
+    cr_assert_eq(nbx("'%s' out.ipynb -p token S3cr3t-Tok3n -p user alice --secret token --log-output", in), 0,
+                 "%s", slurp("stderr"));
+    char *nbtext = slurp("out.ipynb"), *log = slurp("stderr");
+    cr_assert(strstr(nbtext, "S3cr3t-Tok3n") == NULL, "the secret is absent from the output notebook");
+    cr_assert(strstr(log, "S3cr3t-Tok3n") == NULL, "and from the log");
+    free(nbtext);
+    free(log);
+    json_t *nb = load("out.ipynb");
+    /* parameters cell, injected cell, the cell printing len(token) and user */
+    cr_assert(strstr(text(json_object_get(cell(nb, 1), "source")), "environ") != NULL);
+    cr_assert_str_eq(text(json_object_get(out(nb, 2, 0), "text")), "12\nalice\n", "the kernel saw the value");
+    json_t *params = json_object_get(json_object_get(json_object_get(nb, "metadata"), "papermill"), "parameters");
+    cr_assert_str_eq(json_string_value(json_object_get(params, "token")), "***");
+    cr_assert_str_eq(json_string_value(json_object_get(params, "user")), "alice");
+    json_decref(nb);
+}
+
+Test(exec, parameter_sources_merge_like_papermill)
+{
+    char in[512];
+    nb_path(in, sizeof in, "secret");
+    /* -p wins over -y whatever the order on the command line; -p types values */
+    cr_assert_eq(nbx("-p user 42 '%s' -y 'user: yaml' out.ipynb --inject-paths -r token 7", in), 0, "%s",
+                 slurp("stderr"));
+    json_t *nb = load("out.ipynb");
+    const char *src = text(json_object_get(cell(nb, 1), "source"));
+    cr_assert(strstr(src, "PAPERMILL_OUTPUT_PATH = \"out.ipynb\"\n") != NULL, "%s", src);
+    cr_assert(strstr(src, "user = 42\n") != NULL, "%s", src);
+    cr_assert(strstr(src, "token = \"7\"\n") != NULL, "%s", src);
+    cr_assert_str_eq(text(json_object_get(out(nb, 2, 0), "text")), "1\n42\n");
+    json_decref(nb);
+}
