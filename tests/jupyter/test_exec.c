@@ -462,3 +462,26 @@ Test(exec, parameter_sources_merge_like_papermill)
     cr_assert_str_eq(text(json_object_get(out(nb, 2, 0), "text")), "1\n42\n");
     json_decref(nb);
 }
+
+Test(exec, progress_bar_on_a_terminal_only)
+{
+    char in[512];
+    nb_path(in, sizeof in, "streams");
+    /* script(1) gives nbsoar a pseudo-terminal */
+    int rc = tu_system("cd '%s' && script -qec \"'%s' exec '%s' tty.ipynb\" /dev/null > '%s/tty' 2>&1", dir, bin(),
+                       in, dir);
+    cr_assert_eq(rc, 0);
+    char *tty = slurp("tty");
+    cr_assert(strstr(tty, "[jupyter] cell 1, ") != NULL && strstr(tty, " 1/1") != NULL, "%s", tty);
+    free(tty);
+    rc = tu_system("cd '%s' && script -qec \"'%s' exec '%s' tty.ipynb --no-progress-bar\" /dev/null > '%s/tty' 2>&1",
+                   dir, bin(), in, dir);
+    cr_assert_eq(rc, 0);
+    tty = slurp("tty");
+    cr_assert(strstr(tty, "[jupyter]") == NULL, "%s", tty);
+    free(tty);
+    cr_assert_eq(nbx("'%s' out.ipynb --progress-bar", in), 0);
+    char *err = slurp("stderr");
+    cr_assert(strstr(err, "1/1") == NULL, "not a terminal: no bar (%s)", err);
+    free(err);
+}
