@@ -485,3 +485,17 @@ Test(exec, progress_bar_on_a_terminal_only)
     cr_assert(strstr(err, "1/1") == NULL, "not a terminal: no bar (%s)", err);
     free(err);
 }
+
+Test(exec, cwd_moves_the_kernel_not_the_paths)
+{
+    char in[512], sub[600];
+    nb_path(in, sizeof in, "read_check");
+    snprintf(sub, sizeof sub, "%s/work", dir);
+    cr_assert_eq(tu_system("mkdir -p '%s' && echo found > '%s/check.txt'", sub, sub), 0);
+    /* out.ipynb is relative to the caller's directory, not --cwd */
+    cr_assert_eq(nbx("'%s' out.ipynb --cwd work", in), 0, "%s", slurp("stderr"));
+    json_t *nb = load("out.ipynb");
+    const char *printed = text(json_object_get(out(nb, 0, 0), "text"));
+    cr_assert(strstr(printed, "/work\nfound\n") != NULL, "%s", printed);
+    json_decref(nb);
+}
