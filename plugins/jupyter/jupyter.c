@@ -291,6 +291,12 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     struct exec_opts eo;
     exec_opts_default(&eo);
     eo.execution_timeout_ms = c->o.execution_timeout_ms;
+    if (c->job->timeout_ms > 0) {
+        eo.stop_at_ms = c->start_ms + c->job->timeout_ms;
+        long left = (long)(eo.stop_at_ms - mono_ms());
+        if (left < ko.start_timeout_ms)
+            ko.start_timeout_ms = left > 1 ? left : 1;
+    }
     eo.interrupt_grace_ms = c->o.interrupt_grace_ms;
     eo.iopub_timeout_ms = c->o.iopub_timeout_ms;
     eo.request_save_on_cell_execute = c->o.request_save_on_cell_execute;
