@@ -500,3 +500,19 @@ Test(exec, cwd_moves_the_kernel_not_the_paths)
     cr_assert(strstr(printed, "/work\nfound\n") != NULL, "%s", printed);
     json_decref(nb);
 }
+
+Test(exec, executor_config_section_gives_defaults)
+{
+    char in[512], conf[600];
+    nb_path(in, sizeof in, "streams");
+    snprintf(conf, sizeof conf, "%s/x.conf", dir);
+    const char *text_conf = "[executor local]\nplugin = jupyter\nkernel = no-such-kernel\n";
+    cr_assert_eq(tu_write_file(conf, text_conf, strlen(text_conf)), 0);
+    cr_assert_eq(nbx("-c x.conf '%s' out.ipynb", in), 1);
+    char *err = slurp("stderr");
+    cr_assert(strstr(err, "no-such-kernel") != NULL, "the section's kernel was used: %s", err);
+    free(err);
+    const char *bad = "[executor local]\nplugin = jupyter\nbogus = 1\n";
+    cr_assert_eq(tu_write_file(conf, bad, strlen(bad)), 0);
+    cr_assert_eq(nbx("-c x.conf '%s' out.ipynb", in), 2, "unknown keys are a config error");
+}
