@@ -349,6 +349,10 @@ Test(exec, stdin_to_stdout)
     char *err = slurp("stderr");
     cr_assert_str_eq(err, "", "writing to stdout lowers the log level to error");
     free(err);
+    /* papermill: a piped stdin and one path make that path the output */
+    rc = tu_system("cd '%s' && cat '%s' | '%s' exec only_output.ipynb >/dev/null 2>&1", dir, in, bin());
+    cr_assert_eq(rc, 0);
+    json_decref(load("only_output.ipynb"));
 }
 
 Test(exec, stream_files_and_log_output)
