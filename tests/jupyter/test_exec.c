@@ -222,7 +222,7 @@ Test(exec, sys_exit_one_fails)
     nb_path(in, sizeof in, "sysexit1");
     cr_assert_eq(nbx("'%s' out.ipynb", in), 1);
     json_t *nb = load("out.ipynb");
-    cr_assert(strstr(text(json_object_get(cell(nb, 0), "source")), "In [2]") != NULL);
+    cr_assert(strstr(text(json_object_get(cell(nb, 0), "source")), "In [2]") != NULL, "%s", slurp("stderr"));
     json_decref(nb);
     char *err = slurp("stderr");
     cr_assert(strstr(err, "SystemExit: 1") != NULL, "%s", err);
