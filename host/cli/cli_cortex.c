@@ -245,19 +245,15 @@ static char *failures_message(const struct cortex_nb *nbs, size_t n)
 static json_t *run_job(const struct cortex_args *a, const struct cortex_job *job, char *err, size_t errlen)
 {
     size_t n = json_array_size(job->input_paths);
-    struct cortex_nb *nbs = calloc(n, sizeof *nbs);
-    if (!nbs || plan(job, nbs, n, err, errlen) != 0) {
-        for (size_t i = 0; nbs && i < n; i++)
-            cortex_nb_free(&nbs[i]);
-        free(nbs);
-        return NULL;
-    }
-    json_t *report = NULL;
     if (is_http(job->input_hostname) || is_http(job->output_hostname)) {
         snprintf(err, errlen, "notebooks on a Jupyter server (http:// or https:// in config.input_hostname or "
                               "config.output_hostname) are not available in this build; use local folders");
-        goto out;
+        return NULL;
     }
+    struct cortex_nb *nbs = calloc(n, sizeof *nbs);
+    json_t *report = NULL;
+    if (!nbs || plan(job, nbs, n, err, errlen) != 0)
+        goto out;
     struct cli_setup s;
     struct plugin_instance *inst = NULL;
     if (cli_setup_load(&s, a->config, a->config ? 0 : CLI_SETUP_NO_VAULT) < 0 ||
@@ -283,7 +279,7 @@ static json_t *run_job(const struct cortex_args *a, const struct cortex_job *job
     }
     report = cortex_report_success(job, nbs, n, err, errlen);
 out:
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; nbs && i < n; i++)
         cortex_nb_free(&nbs[i]);
     free(nbs);
     return report;
