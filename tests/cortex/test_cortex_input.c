@@ -175,3 +175,20 @@ Test(cortex_input, no_job_folder_and_a_terminal_less_empty_stdin_is_refused)
     cr_assert_not_null(strstr(out, "\"success\":false"), "%s", out);
     cr_assert_not_null(strstr(out, "stdin is not JSON"), "%s", out);
 }
+
+Test(cortex_input, the_descriptor_command_runs_nbsoar_cortex_on_the_job_folder)
+{
+    char *dir = test_tmpdir("cortex-command");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/input && echo '{\"dataType\": 1}' > %s/input/input.json && "
+                              "NBSOAR=%s %s/thehive/cortex/responders/Jupyter_nbsoar/nbsoar_cortex.sh %s 2>/dev/null",
+             dir, dir, getenv("NBSOAR_BIN"), getenv("NBSOAR_SOURCE_ROOT"), dir);
+    int st = system(cmd);
+    cr_assert_eq(WEXITSTATUS(st), 1);
+    char *out = test_read_file(dir, "output/output.json");
+    cr_assert_not_null(out, "the process runner's job folder gets output/output.json");
+    cr_assert_not_null(strstr(out, "\"success\":false"), "%s", out);
+    free(out);
+    test_rmtree(dir);
+    free(dir);
+}
