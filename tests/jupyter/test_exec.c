@@ -349,6 +349,10 @@ Test(exec, stdin_to_stdout)
     char *err = slurp("stderr");
     cr_assert_str_eq(err, "", "writing to stdout lowers the log level to error");
     free(err);
+    /* papermill: a piped stdin and one path make that path the output */
+    rc = tu_system("cd '%s' && cat '%s' | '%s' exec only_output.ipynb >/dev/null 2>&1", dir, in, bin());
+    cr_assert_eq(rc, 0);
+    json_decref(load("only_output.ipynb"));
 }
 
 Test(exec, stream_files_and_log_output)
@@ -499,4 +503,20 @@ Test(exec, cwd_moves_the_kernel_not_the_paths)
     const char *printed = text(json_object_get(out(nb, 0, 0), "text"));
     cr_assert(strstr(printed, "/work\nfound\n") != NULL, "%s", printed);
     json_decref(nb);
+}
+
+Test(exec, executor_config_section_gives_defaults)
+{
+    char in[512], conf[600];
+    nb_path(in, sizeof in, "streams");
+    snprintf(conf, sizeof conf, "%s/x.conf", dir);
+    const char *text_conf = "[executor local]\nplugin = jupyter\nkernel = no-such-kernel\n";
+    cr_assert_eq(tu_write_file(conf, text_conf, strlen(text_conf)), 0);
+    cr_assert_eq(nbx("-c x.conf '%s' out.ipynb", in), 1);
+    char *err = slurp("stderr");
+    cr_assert(strstr(err, "no-such-kernel") != NULL, "the section's kernel was used: %s", err);
+    free(err);
+    const char *bad = "[executor local]\nplugin = jupyter\nbogus = 1\n";
+    cr_assert_eq(tu_write_file(conf, bad, strlen(bad)), 0);
+    cr_assert_eq(nbx("-c x.conf '%s' out.ipynb", in), 2, "unknown keys are a config error");
 }
