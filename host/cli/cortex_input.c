@@ -186,6 +186,9 @@ static int check_ceilings(const struct cortex_job *job, const json_t *config, ch
 static int check_data(struct cortex_job *job, char *err, size_t errlen)
 {
     const json_t *data = json_object_get(job->doc, "data");
+    if ((!data || json_is_null(data)) && job->analyzer && json_object_get(job->doc, "file"))
+        return bad(err, errlen, "file observables are not supported: the analyzer takes observables whose "
+                                "value is in \"data\"");
     if (!data || json_is_null(data))
         return bad(err, errlen, "data is missing: the TheHive object (or observable) the job is about");
     if (job->analyzer && !json_is_string(data))
