@@ -185,13 +185,28 @@ static void apply_proxy(const struct cortex_job *job)
     }
 }
 
-static int is_http(const char *location)
+/* s with every '%' doubled (OWNED): an executor that applies strftime to
+ * output folders must leave the already expanded ones as they are. */
+static char *percent_escaped(char *s)
 {
-    return strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0;
+    size_t extra = 0;
+    for (const char *p = s; *p; p++)
+        extra += *p == '%';
+    char *out = malloc(strlen(s) + extra + 1), *o = out;
+    for (const char *p = s; out && *p; p++) {
+        *o++ = *p;
+        if (*p == '%')
+            *o++ = '%';
+    }
+    if (out)
+        *o = '\0';
+    free(s);
+    return out;
 }
 
 /* Locations of every notebook; local output folders are created. */
-static int plan(const struct cortex_job *job, struct cortex_nb *nbs, size_t n, char *err, size_t errlen)
+static int plan(const struct cortex_job *job, int executor_expands, struct cortex_nb *nbs, size_t n, char *err,
+                size_t errlen)
 {
     char *id = cortex_job_id(job, err, errlen);
     char *folder = id ? cortex_output_folder(job, time(NULL), err, errlen) : NULL;
@@ -203,8 +218,12 @@ static int plan(const struct cortex_job *job, struct cortex_nb *nbs, size_t n, c
         if (!nbs[i].input || !nbs[i].output) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
-        } else if (!is_http(nbs[i].output)) {
+        } else if (!cortex_is_http(nbs[i].output)) {
             rc = make_parent_dirs(nbs[i].output, err, errlen);
+        }
+        if (rc == 0 && executor_expands && !(nbs[i].output = percent_escaped(nbs[i].output))) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
         }
     }
     free(id);
@@ -241,35 +260,73 @@ static char *failures_message(const struct cortex_nb *nbs, size_t n)
     return msg;
 }
 
+/* 1 when the executor's config table has `key`. */
+static int plugin_has_key(const struct loaded_plugin *p, const char *key)
+{
+    for (const struct nbsoar_config_key *k = p ? p->def.config : NULL; k && k->name; k++) {
+        if (strcmp(k->name, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void setup_problems(const struct cli_setup *s, char *err, size_t errlen)
+{
+    size_t used = (size_t)snprintf(err, errlen, "the jupyter executor cannot start:");
+    for (size_t i = 0; i < s->diags.n && used < errlen; i++)
+        used += (size_t)snprintf(err + used, errlen - used, " %s", s->diags.items[i].msg ? s->diags.items[i].msg : "");
+}
+
+/* The jupyter executor: its section in -c CONF (or defaults) for local
+ * notebooks, the job's server for remote ones (token through the
+ * environment, which the executor reads once at start). */
+static int start_executor(struct cli_setup *s, const struct cortex_job *job, struct plugin_instance **inst,
+                          char *err, size_t errlen)
+{
+    struct cortex_remote r;
+    if (cortex_remote_settings(job, &r) != 0) {
+        cortex_remote_free(&r);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc;
+    if (r.n == 0) {
+        rc = cli_setup_start_plugin(s, CONF_EXECUTOR, "jupyter", 0, inst);
+    } else {
+        struct conf_section sec = {.kind = CONF_EXECUTOR, .name = "cortex", .entries = r.entries, .n_entries = r.n};
+        setenv("JUPYTER_TOKEN", job->input_token, 1);
+        rc = cli_setup_start_section(s, &sec, 0, inst);
+        unsetenv("JUPYTER_TOKEN");
+    }
+    cortex_remote_free(&r);
+    if (rc != 0)
+        setup_problems(s, err, errlen);
+    return rc;
+}
+
 /* Runs the checked job; returns the report (OWNED) or NULL with err. */
 static json_t *run_job(const struct cortex_args *a, const struct cortex_job *job, char *err, size_t errlen)
 {
     size_t n = json_array_size(job->input_paths);
-    if (is_http(job->input_hostname) || is_http(job->output_hostname)) {
-        snprintf(err, errlen, "notebooks on a Jupyter server (http:// or https:// in config.input_hostname or "
-                              "config.output_hostname) are not available in this build; use local folders");
-        return NULL;
-    }
-    struct cortex_nb *nbs = calloc(n, sizeof *nbs);
+    struct cortex_nb *nbs = NULL;
     json_t *report = NULL;
-    if (!nbs || plan(job, nbs, n, err, errlen) != 0)
-        goto out;
     struct cli_setup s;
     struct plugin_instance *inst = NULL;
-    if (cli_setup_load(&s, a->config, a->config ? 0 : CLI_SETUP_NO_VAULT) < 0 ||
-        cli_setup_start_plugin(&s, CONF_EXECUTOR, "jupyter", 0, &inst) < 0) {
-        size_t used = (size_t)snprintf(err, errlen, "the jupyter executor cannot start:");
-        for (size_t i = 0; i < s.diags.n && used < errlen; i++)
-            used += (size_t)snprintf(err + used, errlen - used, " %s", s.diags.items[i].msg ? s.diags.items[i].msg : "");
-        cli_setup_free(&s);
+    if (cli_setup_load(&s, a->config, a->config ? 0 : CLI_SETUP_NO_VAULT) < 0) {
+        setup_problems(&s, err, errlen);
         goto out;
     }
+    /* an executor with remote servers also expands strftime in output folders */
+    int remote = plugin_has_key(plugin_set_find(&s.plugins, "jupyter"), "server");
+    if (cortex_remote_check(job, remote, err, errlen) != 0)
+        goto out;
+    nbs = calloc(n, sizeof *nbs);
+    if (!nbs || plan(job, remote, nbs, n, err, errlen) != 0 || start_executor(&s, job, &inst, err, errlen) != 0)
+        goto out;
     json_t *params = cortex_parameters(job), *options = executor_options();
     cortex_run_all(inst, nbs, n, params, options);
     json_decref(params);
     json_decref(options);
-    plugin_instance_stop(inst);
-    cli_setup_free(&s);
 
     char *failed = failures_message(nbs, n);
     if (failed) {
@@ -279,6 +336,8 @@ static json_t *run_job(const struct cortex_args *a, const struct cortex_job *job
     }
     report = cortex_report_success(job, nbs, n, err, errlen);
 out:
+    plugin_instance_stop(inst);
+    cli_setup_free(&s);
     for (size_t i = 0; nbs && i < n; i++)
         cortex_nb_free(&nbs[i]);
     free(nbs);

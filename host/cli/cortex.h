@@ -6,6 +6,7 @@
  *   cortex_names.c   the job id per data type, input and output notebook locations
  *   cortex_run.c     every notebook on its own kernel, in parallel threads
  *   cortex_report.c  output.json for success and failure, secrets masked
+ *   cortex_remote.c  notebooks on a Jupyter Server / JupyterHub: the executor's remote settings
  */
 #ifndef NBSOAR_CORTEX_H
 #define NBSOAR_CORTEX_H
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "host_services.h"
 
 /* The job as Cortex describes it.  Strings and json values are borrowed
@@ -52,20 +54,42 @@ char *cortex_job_id(const struct cortex_job *job, char *err, size_t errlen);
 /* The parameters injected into every notebook (OWNED). */
 json_t *cortex_parameters(const struct cortex_job *job);
 
-/* Input notebook location: input_hostname joined with path.  OWNED. */
+/* Input notebook location: input_hostname (or its contents API root) joined
+ * with path.  OWNED. */
 char *cortex_input_location(const struct cortex_job *job, const char *path);
 
 /* The output folder with strftime applied at `now` (OWNED), or NULL with
  * err when it expands to nothing. */
 char *cortex_output_folder(const struct cortex_job *job, time_t now, char *err, size_t errlen);
 
-/* Output notebook location: output_hostname / folder / subfolders of path /
- * id-basename(path).  OWNED. */
+/* Output notebook location: output_hostname (or its contents API root) /
+ * folder / subfolders of path / id-basename(path).  OWNED. */
 char *cortex_output_location(const struct cortex_job *job, const char *folder, const char *id,
                              const char *path);
 
 /* A notebook path from input_paths is usable: relative, no "..". */
 int cortex_path_ok(const char *path, char *err, size_t errlen);
+
+/* 1 for an http:// or https:// location. */
+int cortex_is_http(const char *location);
+
+/* The contents API root of a Jupyter Server, or of the user's named
+ * server "cortex_job" on a JupyterHub (no trailing '/').  OWNED. */
+char *cortex_contents_root(const char *hostname, int is_hub, const char *user);
+
+/* Whether the job's locations can run: 0, or -1 with err saying what to
+ * change.  executor_has_remote: the jupyter executor knows remote servers. */
+int cortex_remote_check(const struct cortex_job *job, int executor_has_remote, char *err, size_t errlen);
+
+/* The [executor] entries (plugin, server, hub_user, hub_server, ca_file)
+ * for a job whose input is on a server; none for local input.  The token
+ * goes through $JUPYTER_TOKEN, not an entry.  Free with cortex_remote_free. */
+struct cortex_remote {
+    struct conf_entry entries[8]; /* keys and values OWNED */
+    size_t n;
+};
+int cortex_remote_settings(const struct cortex_job *job, struct cortex_remote *r);
+void cortex_remote_free(struct cortex_remote *r);
 
 /* One notebook's run, filled by cortex_run_all. */
 struct cortex_nb {

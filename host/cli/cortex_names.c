@@ -150,7 +150,12 @@ static char *join(const char *a, const char *b)
 
 char *cortex_input_location(const struct cortex_job *job, const char *path)
 {
-    return join(job->input_hostname, path);
+    if (!cortex_is_http(job->input_hostname))
+        return join(job->input_hostname, path);
+    char *root = cortex_contents_root(job->input_hostname, job->input_is_hub, job->hub_user);
+    char *out = root ? join(root, path) : NULL;
+    free(root);
+    return out;
 }
 
 char *cortex_output_folder(const struct cortex_job *job, time_t now, char *err, size_t errlen)
@@ -172,7 +177,11 @@ char *cortex_output_location(const struct cortex_job *job, const char *folder, c
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    char *dir = join(job->output_hostname, folder);
+    char *root = cortex_is_http(job->output_hostname)
+                     ? cortex_contents_root(job->output_hostname, job->output_is_hub, job->hub_user)
+                     : strdup(job->output_hostname);
+    char *dir = root ? join(root, folder) : NULL;
+    free(root);
     char *sub = NULL, *name = NULL, *out = NULL;
     if (dir && asprintf(&sub, "%.*s", slash ? (int)(slash - path) : 0, path) >= 0 &&
         asprintf(&name, "%s-%s", id, base) >= 0) {

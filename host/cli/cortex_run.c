@@ -40,7 +40,11 @@ static void *run_one(void *arg)
         w->nb->output_link = res.output_link;
     else
         free(res.output_link);
-    free(res.output);
+    if (res.output) {
+        /* where the executor really wrote it (strftime applied) */
+        free(w->nb->output);
+        w->nb->output = res.output;
+    }
     free(res.error);
     json_decref(res.details);
     return NULL;
