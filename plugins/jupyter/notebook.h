@@ -1,9 +1,12 @@
 /* nbformat 4 notebooks as jansson trees.  Reading accepts 4.0-4.5 with
  * multi-line strings as lists or strings; the tree keeps every field and
  * unknown metadata as is, with multi-line fields (source, stream text,
- * text/* and other string mime values) joined into single strings.
+ * non-JSON mime values given as lists) joined into single strings, as
+ * nbformat's rejoin_lines; transient fields (metadata.orig_nbformat,
+ * orig_nbformat_minor, signature, cell metadata.trusted) are dropped.
  * Writing produces exactly what nbformat writes: 1-space indent, sorted
- * keys, ensure_ascii=False, multi-line fields split into lists of lines,
+ * keys, ensure_ascii=False, source, stream text and the text/...,
+ * application/javascript, image/svg+xml mime values split into lines,
  * a trailing newline; file writes are atomic (temp file + rename). */
 #ifndef NBSOAR_NOTEBOOK_H
 #define NBSOAR_NOTEBOOK_H
