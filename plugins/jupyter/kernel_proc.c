@@ -346,7 +346,12 @@ int kernel_proc_alive(struct kernel_proc *p)
      * can be hit. */
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0)
+    int w = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+    if (w == 0 && si.si_pid == 0)
+        return 1;
+    /* ECHILD: someone else reaps our children (SIGCHLD ignored, a
+     * waitpid(-1) elsewhere); fall back to asking whether it exists. */
+    if (w != 0 && kill(p->pid, 0) == 0)
         return 1;
     p->exited = 1;
     p->exit_code = si.si_code == CLD_EXITED ? si.si_status : -1;
@@ -367,8 +372,10 @@ void kernel_proc_describe(const struct kernel_proc *p, char *buf, size_t len)
         snprintf(buf, len, "is running");
     else if (p->term_signal)
         snprintf(buf, len, "was killed by signal %d (%s)", p->term_signal, strsignal(p->term_signal));
-    else
+    else if (p->exit_code >= 0)
         snprintf(buf, len, "exited with status %d", p->exit_code);
+    else
+        snprintf(buf, len, "exited (status unknown: reaped elsewhere)");
 }
 
 /* Polls for the exit for up to ms, in short steps so a quick exit costs

@@ -298,6 +298,32 @@ Test(kernel_zmq, kernel_exiting_at_once_reports_its_status, .timeout = 30)
     free(root);
 }
 
+Test(kernel_zmq, kernel_dying_at_once_is_retried_with_new_ports, .timeout = 60)
+{
+    /* The first start exits at once, as a kernel does when another process
+     * took one of its ports; the second start is a real ipykernel. */
+    char *root = tu_mkdtemp();
+    char spec[1500];
+    snprintf(spec, sizeof spec,
+             "{\"argv\": [\"sh\", \"-c\", \"if [ ! -e %s/first ]; then touch %s/first; exit 1; fi; "
+             "exec /usr/bin/python3 -m ipykernel_launcher -f \\\"$0\\\"\", \"{connection_file}\"],"
+             " \"language\": \"python\"}",
+             root, root);
+    tu_write_spec(root, "flaky", spec);
+    setenv("JUPYTER_PATH", root, 1);
+    char err[1024];
+    struct kernel_start_opts o = {.kernel_name = "flaky", .start_timeout_ms = 30000};
+    struct kernel *k = kernel_local_start(&o, err, sizeof err);
+    cr_assert_not_null(k, "second attempt started: %s", err);
+    struct tu_cell c;
+    tu_run(k, "print(2)", &c, 10000);
+    cr_assert_str_eq(c.stdout_text, "2\n");
+    tu_cell_clear(&c);
+    k->ops->shutdown(k);
+    tu_rm_rf(root);
+    free(root);
+}
+
 Test(kernel_zmq, unknown_kernel_name_lists_available_kernelspecs, .timeout = 30)
 {
     char err[1024];
