@@ -74,7 +74,10 @@ static void quiet_log(int level, const char *line)
 
 static void init_once(void)
 {
-    lws_set_log_level(0, quiet_log);
+    if (getenv("NBSOAR_LWS_DEBUG"))
+        lws_set_log_level(atoi(getenv("NBSOAR_LWS_DEBUG")), NULL);
+    else
+        lws_set_log_level(0, quiet_log);
 }
 
 void ws_client_set_keepalive(unsigned ping_s, unsigned hangup_s)
@@ -180,13 +183,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         return add_headers(ws, wsi, (unsigned char **)in, *(unsigned char **)in + len);
-    case LWS_CALLBACK_CLIENT_ESTABLISHED: {
-        ws->state = WS_OPEN;
-        int n = lws_hdr_copy(wsi, ws->chosen, sizeof ws->chosen, WSI_TOKEN_PROTOCOL);
-        if (n <= 0)
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+        /* the response headers are gone by ESTABLISHED */
+        if (lws_hdr_copy(wsi, ws->chosen, sizeof ws->chosen, WSI_TOKEN_PROTOCOL) <= 0)
             ws->chosen[0] = '\0';
         break;
-    }
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        ws->state = WS_OPEN;
+        break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         connection_error(ws, wsi, in ? (const char *)in : NULL);
         ws->state = WS_CLOSED;
