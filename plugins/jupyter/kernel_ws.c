@@ -27,6 +27,7 @@ struct rk {
     struct nbsoar_ws *ws;
     enum kernel_ws_protocol pref;
     int v1, dead, reconnects;
+    long start_timeout_ms;
     char protocol[64];
     int64_t alive_checked_ms;
     int alive_last;
@@ -103,7 +104,12 @@ static int open_socket(struct rk *r, char *err, size_t errlen)
     const char *offer_v1[] = {V1_PROTOCOL, NULL};
     const char *const *offer = r->pref == KERNEL_WS_LEGACY ? NULL : offer_v1;
     char chosen[64] = "";
-    int rc = r->h->ws_connect(r->h, &r->ep, r->ws_url, offer, &r->ws, chosen, sizeof chosen, err, errlen);
+    /* the server answers the upgrade only once the kernel answered its
+     * kernel_info_request: the handshake takes as long as a kernel start */
+    struct nbsoar_http_endpoint ep = r->ep;
+    if (ep.connect_timeout_ms < r->start_timeout_ms)
+        ep.connect_timeout_ms = r->start_timeout_ms;
+    int rc = r->h->ws_connect(r->h, &ep, r->ws_url, offer, &r->ws, chosen, sizeof chosen, err, errlen);
     if (rc != NBSOAR_OK)
         return -1;
     int v1 = strcmp(chosen, V1_PROTOCOL) == 0;
@@ -414,6 +420,7 @@ struct kernel *kernel_remote_start(const struct kernel_remote_opts *o, char *err
     r->ep.ca_file = r->ca_file;
     kernel_session_init(&r->session);
     long timeout = o->start_timeout_ms > 0 ? o->start_timeout_ms : DEFAULT_START_MS;
+    r->start_timeout_ms = timeout;
     err[0] = '\0';
     if (!o->base_url || create_kernel(k, o, err, errlen) != 0 || open_socket(r, err, errlen) != 0 ||
         wait_kernel_info(k, timeout, err, errlen) != 0) {

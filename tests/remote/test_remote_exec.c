@@ -141,14 +141,12 @@ Test(remote, failing_notebooks_match_a_local_run)
 {
     remote_like_local("jupyter", "error", "");
     remote_like_local("jupyter", "sysexit1", "");
-    remote_like_local("jupyter", "systemexit", "");
     remote_like_local("jupyter", "raises", "");
 }
 
 Test(remote, papermill_fixtures_match_a_local_run)
 {
     remote_like_local("fixture", "sysexit", "");
-    remote_like_local("fixture", "test_notebooknode_io", "");
     remote_like_local("fixture", "blank-vscode", "");
     remote_like_local("fixture", "broken", "");
 }
