@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
 
 #include "http_client.h"
 #include "redact.h"
@@ -43,6 +44,7 @@ struct nbsoar_ws {
     char error[768];
     char chosen[128];
     char where[300];               /* URL without secrets, for messages */
+    char tls_problem[200];         /* why the certificate was refused */
     /* handshake headers: "name:" and value pairs */
     char **hdr_name, **hdr_value;
     size_t n_hdr;
@@ -158,11 +160,11 @@ static void connection_error(struct nbsoar_ws *ws, struct lws *wsi, const char *
     } else if (status >= 300) {
         snprintf(ws->error, sizeof ws->error, "WebSocket handshake with %s failed: HTTP %d instead of 101",
                  ws->where, status);
-    } else if (why && (strstr(why, "cert") || strstr(why, "verif") || strstr(why, "X509"))) {
+    } else if (ws->tls_problem[0] || (why && (strstr(why, "cert") || strstr(why, "verif") || strstr(why, "X509")))) {
         snprintf(ws->error, sizeof ws->error,
                  "TLS certificate verification failed for %s (%.200s); name the server's CA with "
                  "ca_file, or turn verification off",
-                 ws->where, why);
+                 ws->where, ws->tls_problem[0] ? ws->tls_problem : why);
     } else {
         snprintf(ws->error, sizeof ws->error, "cannot connect WebSocket %s: %.200s", ws->where,
                  why && *why ? why : "connection failed");
@@ -175,7 +177,6 @@ static void connection_error(struct nbsoar_ws *ws, struct lws *wsi, const char *
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-    (void)user;
     struct lws_context *ctx = wsi ? lws_get_context(wsi) : NULL;
     struct nbsoar_ws *ws = ctx ? lws_context_user(ctx) : NULL;
     if (!ws)
@@ -183,6 +184,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         return add_headers(ws, wsi, (unsigned char **)in, *(unsigned char **)in + len);
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        /* lws's own connect error hides OpenSSL's reason: keep it here */
+        if (len == 0 && user && ws->tls_problem[0] == '\0') {
+            int e = X509_STORE_CTX_get_error((X509_STORE_CTX *)user);
+            snprintf(ws->tls_problem, sizeof ws->tls_problem, "%s", X509_verify_cert_error_string(e));
+        }
+        break;
     case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
         /* the response headers are gone by ESTABLISHED */
         if (lws_hdr_copy(wsi, ws->chosen, sizeof ws->chosen, WSI_TOKEN_PROTOCOL) <= 0)
@@ -232,6 +240,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         set_error(ws, "WebSocket %s %s", why);
         break;
     }
+    case LWS_CALLBACK_WSI_DESTROY:
+        /* lws drops a connection on its own timeouts without any other
+         * callback: never wait for a socket that is gone */
+        if (wsi == ws->wsi || ws->state == WS_CONNECTING) {
+            set_error(ws, "WebSocket %s %s", ws->state == WS_CONNECTING ? "closed during the handshake"
+                                                                         : "closed (the connection dropped)");
+            ws->state = WS_CLOSED;
+            ws->wsi = NULL;
+        }
+        break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         set_error(ws, "WebSocket %s %s", "closed (the connection dropped)");
         ws->state = WS_CLOSED;
@@ -465,6 +483,9 @@ int ws_client_connect(const struct nbsoar_http_endpoint *ep, const char *url,
         info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = ep ? ep->ca_file : NULL;
     }
+    long limit = ep && ep->connect_timeout_ms > 0 ? ep->connect_timeout_ms : DEFAULT_CONNECT_MS;
+    /* lws's own limit for each handshake step; ours is the deadline below */
+    info.timeout_secs = (unsigned int)(limit / 1000 + 1);
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx) {
         snprintf(err, errlen, "WebSocket %s: cannot create the libwebsockets context", ws->where);
@@ -492,7 +513,6 @@ int ws_client_connect(const struct nbsoar_http_endpoint *ep, const char *url,
             ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                                  LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
     }
-    long limit = ep && ep->connect_timeout_ms > 0 ? ep->connect_timeout_ms : DEFAULT_CONNECT_MS;
     int64_t deadline = mono_ms() + limit;
     if (!lws_client_connect_via_info(&ci) && ws->state != WS_CLOSED) {
         ws->state = WS_CLOSED;
