@@ -230,10 +230,11 @@ int rs_start_hub(struct rserver *s, const char *dir)
             "c.JupyterHub.db_url = 'sqlite:///%s/hub.sqlite'\n"
             "c.JupyterHub.cookie_secret_file = '%s/cookie_secret'\n"
             "c.Authenticator.allowed_users = {'alice'}\n"
-            "c.JupyterHub.services = [{'name': 'nbsoar', 'api_token': '%s'}]\n"
+            "c.JupyterHub.services = [{'name': 'nbsoar', 'api_token': '%s'}, "
+            "{'name': 'weak', 'api_token': '%s-weak'}]\n"
             "c.JupyterHub.load_roles = [{'name': 'nbsoar-runner', "
             "'scopes': ['servers', 'access:servers', 'read:servers'], 'services': ['nbsoar']}]\n",
-            s->port, hub_port, api_port, dir, dir, dir, dir, s->token);
+            s->port, hub_port, api_port, dir, dir, dir, dir, s->token, s->token);
     fclose(f);
     if (rs_system("mkdir -p '%s/home/alice'", dir) != 0)
         return -1;

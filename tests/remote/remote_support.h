@@ -24,7 +24,9 @@ void rs_mkdtemp(char *out, size_t len);
  * dir/key.pem (CN and SAN 127.0.0.1) first.  Returns 0 once it answers. */
 int rs_start_jupyter(struct rserver *s, const char *dir, int tls);
 /* JupyterHub with DummyAuthenticator, SimpleLocalProcessSpawner, named
- * servers and a service token whose role has servers + access:servers. */
+ * servers, user alice, a service "nbsoar" (token s->token) whose role has
+ * servers + access:servers + read:servers, and a service "weak" (token
+ * s->token + "-weak") without any role. */
 int rs_start_hub(struct rserver *s, const char *dir);
 /* SIGTERM, then SIGKILL to the group; waits for the leader. */
 void rs_stop(struct rserver *s);
