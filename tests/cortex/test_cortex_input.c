@@ -64,7 +64,12 @@ static const struct bad_case cases[] = {
     {"task_without_case", "data.case", NULL, "data.case is missing"},
     {"parameters_list", "parameters", "[]", "parameters must be an object, not a list"},
     {"organisation_number", "parameters.organisation", "1", "parameters.organisation must be a string"},
-    {"http_not_built", "config.input_hostname", "\"http://hub.example:8000/\"", "not available in this build"},
+    {"http_local_kernels", "config.input_hostname", "\"http://hub.example:8000/\"",
+     "config.input_handler_http_execute_remotely is false"},
+    {"http_output_local_input", "config.output_hostname", "\"http://hub.example:8000/\"",
+     "writing to a server is available only for notebooks that run there"},
+    {"http_two_servers", "config.input_hostname", "\"http://one.example:8000/\"",
+     "config.output_hostname must be the same Jupyter server as config.input_hostname"},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -93,8 +98,13 @@ static char *mutate(const struct bad_case *c)
     /* the http case needs its token gone to be refused */
     if (strcmp(c->name, "http_without_token") == 0)
         json_object_set_new(json_object_get(doc, "config"), "input_handler_http_service_api_token", json_null());
-    if (strcmp(c->name, "http_not_built") == 0)
-        json_object_set_new(json_object_get(doc, "config"), "any_handler_http_user", json_string("svc"));
+    json_t *config = json_object_get(doc, "config");
+    if (strncmp(c->name, "http_", 5) == 0)
+        json_object_set_new(config, "any_handler_http_user", json_string("svc"));
+    if (strcmp(c->name, "http_two_servers") == 0) {
+        json_object_set_new(config, "input_handler_http_execute_remotely", json_true());
+        json_object_set_new(config, "output_hostname", json_string("http://two.example:8000/"));
+    }
     if (strcmp(c->name, "hub_without_user") == 0)
         json_object_del(json_object_get(doc, "config"), "any_handler_http_user");
     char *text = json_dumps(doc, 0);
