@@ -83,6 +83,25 @@ Test(cortex_remote, jupyter_server_notebooks_run_on_its_kernels, .timeout = 180)
     char root[600];
     snprintf(root, sizeof root, "%s/root", dir);
     run_and_check(job, root, s.token);
+
+    /* config.proxy.http reaches the HTTP client: through a closed port, nothing gets there */
+    char job2[700], path[800];
+    snprintf(job2, sizeof job2, "%s/job-proxy", dir);
+    write_job(job2, s.url, s.token, 0, NULL);
+    snprintf(path, sizeof path, "%s/input/input.json", job2);
+    json_t *in = json_load_file(path, 0, NULL);
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", rs_free_port());
+    json_object_set_new(json_object_get(in, "config"), "proxy", json_pack("{s:s, s:n}", "http", proxy, "https"));
+    cr_assert_eq(json_dump_file(in, path, 0), 0);
+    json_decref(in);
+    int rc = rs_system("NO_PROXY= no_proxy= '%s' --log-level error cortex '%s' 2>/dev/null", rs_bin(), job2);
+    snprintf(path, sizeof path, "%s/output/output.json", job2);
+    char *text = rs_slurp(path);
+    cr_assert_neq(rc, 0, "%s", text);
+    cr_assert(strstr(text, "\"success\":false") && strstr(text, "proxy"), "the failure names the proxy: %s", text);
+    cr_assert_null(strstr(text, s.token));
+    free(text);
     rs_stop(&s);
     rs_system("rm -rf '%s'", dir);
 }
