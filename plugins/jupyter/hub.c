@@ -131,6 +131,7 @@ int hub_server_start(const struct nbsoar_host *h, const struct nbsoar_http_endpo
             return 0;
         }
         const char *pending = json_string_value(json_object_get(entry, "pending"));
+        int stopping = pending && strcmp(pending, "stop") == 0; /* pending lives in model */
         json_decref(model);
         if (!entry && !posted) {
             st = call(h, ep, "POST", server_url, NULL, err, errlen);
@@ -143,7 +144,7 @@ int hub_server_start(const struct nbsoar_host *h, const struct nbsoar_http_endpo
             h->log(h, NBSOAR_LOG_INFO, "JupyterHub: starting named server %s/%s (HTTP %ld)", user, server, st);
             continue;
         }
-        if (pending && strcmp(pending, "stop") == 0 && posted) {
+        if (stopping && posted) {
             snprintf(err, errlen, "JupyterHub: named server %s/%s is stopping instead of starting", user, server);
             return -1;
         }
