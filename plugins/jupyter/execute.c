@@ -230,6 +230,9 @@ static enum cell_rc run_cell(struct run *run, size_t index)
     int got_reply = 0, got_idle = 0, interrupted = 0, raised = 0;
     int64_t now = mono_ms();
     int64_t deadline = o->execution_timeout_ms > 0 ? now + o->execution_timeout_ms : -1;
+    int job_limit = o->stop_at_ms > 0 && (deadline < 0 || o->stop_at_ms < deadline);
+    if (job_limit)
+        deadline = o->stop_at_ms;
     int64_t idle_deadline = -1;
     while (!(got_reply && got_idle)) {
         long wait = ALIVE_CHECK_MS;
@@ -293,8 +296,8 @@ static enum cell_rc run_cell(struct run *run, size_t index)
             if (interrupted) {
                 run->r->kernel_unusable = 1;
                 snprintf(run->r->message, sizeof run->r->message,
-                         "Cell %zu timed out after %.3g s and did not stop within %.3g s of an interrupt",
-                         index, o->execution_timeout_ms / 1000.0, o->interrupt_grace_ms / 1000.0);
+                         "Cell %zu %s and did not stop within %.3g s of an interrupt", index,
+                         job_limit ? "ran out the job's time limit" : "timed out", o->interrupt_grace_ms / 1000.0);
                 return CELL_TIMEOUT;
             }
             interrupted = 1;
@@ -305,8 +308,12 @@ static enum cell_rc run_cell(struct run *run, size_t index)
         save_if_due(run);
     }
     if (interrupted) {
-        snprintf(run->r->message, sizeof run->r->message,
-                 "Cell %zu timed out after %.3g s and was interrupted", index, o->execution_timeout_ms / 1000.0);
+        if (job_limit)
+            snprintf(run->r->message, sizeof run->r->message,
+                     "The job's time limit ran out in cell %zu, which was interrupted", index);
+        else
+            snprintf(run->r->message, sizeof run->r->message, "Cell %zu timed out after %.3g s and was interrupted",
+                     index, o->execution_timeout_ms / 1000.0);
         return CELL_TIMEOUT;
     }
     if (o->coalesce_streams)

@@ -43,6 +43,7 @@ struct exec_hooks {
 
 struct exec_opts {
     long execution_timeout_ms;     /* per cell; 0: none */
+    int64_t stop_at_ms;            /* CLOCK_MONOTONIC ms when the whole job must end; 0: never */
     long interrupt_grace_ms;       /* wait after the timeout's interrupt before giving the cell up */
     long iopub_timeout_ms;         /* wait for idle after the reply (nbclient: 4 s) */
     int request_save_on_cell_execute;

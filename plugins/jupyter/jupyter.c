@@ -27,6 +27,7 @@
 
 struct jupyter_state {
     const struct nbsoar_host *host;
+    json_t *defaults; /* OWNED: the config section as options */
     struct jupyter_remote remote;
 };
 
@@ -319,6 +320,12 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     struct exec_opts eo;
     exec_opts_default(&eo);
     eo.execution_timeout_ms = c->o.execution_timeout_ms;
+    if (c->job->timeout_ms > 0) {
+        eo.stop_at_ms = c->start_ms + c->job->timeout_ms;
+        long left = (long)(eo.stop_at_ms - mono_ms());
+        if (left < ko.start_timeout_ms)
+            ko.start_timeout_ms = left > 1 ? left : 1;
+    }
     eo.interrupt_grace_ms = c->o.interrupt_grace_ms;
     eo.iopub_timeout_ms = c->o.iopub_timeout_ms;
     eo.request_save_on_cell_execute = c->o.request_save_on_cell_execute;
@@ -384,7 +391,7 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
     memset(res, 0, sizeof *res);
     int rc = NBSOAR_ERROR;
 
-    if (jupyter_options_parse(job->options, &c.o, err, sizeof err) != 0 || !job->notebook) {
+    if (jupyter_options_parse(c.st->defaults, job->options, &c.o, err, sizeof err) != 0 || !job->notebook) {
         fail(res, h, NBSOAR_JOB_ERROR, 2, job->notebook ? err : "the job names no input notebook");
         goto out;
     }
@@ -447,9 +454,12 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
     if (!st)
         return NBSOAR_ERROR;
     st->host = host;
+    st->defaults = jupyter_options_from_config(config);
     *state = st;
+    struct jupyter_options probe;
     char err[512];
-    if (jupyter_remote_init(host, config, &st->remote, err, sizeof err) != 0) {
+    if (jupyter_options_parse(st->defaults, NULL, &probe, err, sizeof err) != 0 ||
+        jupyter_remote_init(host, config, &st->remote, err, sizeof err) != 0) {
         host->log(host, NBSOAR_LOG_ERROR, "%s", err);
         return NBSOAR_ERROR;
     }
@@ -459,22 +469,19 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
 static void jupyter_shutdown(void *state)
 {
     struct jupyter_state *st = state;
-    if (st)
+    if (st) {
+        json_decref(st->defaults);
         jupyter_remote_free(&st->remote);
+    }
     free(st);
 }
-
-static const struct nbsoar_config_key jupyter_keys[] = {
-    JUPYTER_REMOTE_KEYS,
-    {NULL, 0, NULL, 0, NULL},
-};
 
 static const struct nbsoar_plugin jupyter_plugin = {
     NBSOAR_PLUGIN_HEADER,
     .name = "jupyter",
     .version = "0.1.0",
     .description = "runs notebooks like papermill on a local Jupyter kernel",
-    .config = jupyter_keys,
+    .config = jupyter_config_keys,
     .init = jupyter_init,
     .run = jupyter_run,
     .shutdown = jupyter_shutdown,

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include <nbsoar/plugin.h>
 
 struct jupyter_options {
     /* strings are borrowed from the options object */
@@ -38,7 +39,19 @@ struct jupyter_options {
     long autosave_cell_every_ms;
 };
 
-/* options may be NULL (all defaults).  Returns 0, or -1 with err. */
-int jupyter_options_parse(const json_t *options, struct jupyter_options *o, char *err, size_t errlen);
+/* defaults (the plugin's config section, see jupyter_options_from_config)
+ * then options (job->options) are applied over the built-in defaults;
+ * either may be NULL.  Strings borrow from them.  Returns 0, or -1 with err. */
+int jupyter_options_parse(const json_t *defaults, const json_t *options, struct jupyter_options *o, char *err,
+                          size_t errlen);
+
+/* The [executor NAME] keys of the plugin: the same names as the options
+ * (kernel, language, cwd, start_timeout, execution_timeout, interrupt_grace,
+ * iopub_timeout, autosave_cell_every, request_save_on_cell_execute,
+ * log_output, report_mode, coalesce_streams), durations as "30s", "2m". */
+extern const struct nbsoar_config_key jupyter_config_keys[];
+/* The config object init() got, as an options object (durations in
+ * seconds).  OWNED by the caller. */
+json_t *jupyter_options_from_config(const json_t *config);
 
 #endif

@@ -20,6 +20,12 @@
  * field that breaks the schema). */
 json_t *notebook_parse(const char *text, size_t len, const char *name, char *err, size_t errlen);
 json_t *notebook_read_file(const char *path, char *err, size_t errlen);
+/* As notebook_parse, and repairs what nbformat's validate() repairs when
+ * papermill reads a 4.5 notebook: a missing cell id is generated, a
+ * repeated one replaced.  *warnings_out (OWNED, NULL when nothing was
+ * repaired; may be NULL) gets one message per repair, naming the cell. */
+json_t *notebook_parse_with_warnings(const char *text, size_t len, const char *name, json_t **warnings_out,
+                                     char *err, size_t errlen);
 
 /* Upgrades a 4.0-4.4 notebook to 4.5 as nbformat.v4.upgrade does: random
  * 8-hex cell ids, metadata.orig_nbformat_minor.  No-op on 4.5. */

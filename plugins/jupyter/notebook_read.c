@@ -125,7 +125,7 @@ static int valid_cell_id(const char *id)
     return 1;
 }
 
-static int check_cell(struct check *c, const json_t *cell, size_t i, long minor, json_t *ids)
+static int check_cell(struct check *c, const json_t *cell, size_t i)
 {
     if (!json_is_object(cell))
         return bad(c, "cell %zu must be an object", i);
@@ -136,17 +136,8 @@ static int check_cell(struct check *c, const json_t *cell, size_t i, long minor,
     if (!type || (strcmp(type, "code") && strcmp(type, "markdown") && strcmp(type, "raw")))
         return bad(c, "cell %zu: field 'cell_type' must be one of \"code\", \"markdown\", \"raw\"", i);
     const json_t *id = json_object_get(cell, "id");
-    if (id) {
-        if (!json_is_string(id) || !valid_cell_id(json_string_value(id)))
-            return bad(c, "cell %zu: field 'id' must be 1-64 characters of a-z A-Z 0-9 - _", i);
-        json_t *prev = json_object_get(ids, json_string_value(id));
-        if (prev)
-            return bad(c, "cell %zu: field 'id' \"%s\" repeats the id of cell %lld", i, json_string_value(id),
-                       (long long)json_integer_value(prev));
-        json_object_set_new(ids, json_string_value(id), json_integer((json_int_t)i));
-    } else if (minor >= 5) {
-        return bad(c, "cell %zu: missing required field 'id' (nbformat 4.5)", i);
-    }
+    if (id && (!json_is_string(id) || !valid_cell_id(json_string_value(id))))
+        return bad(c, "cell %zu: field 'id' must be 1-64 characters of a-z A-Z 0-9 - _", i);
     const json_t *md = json_object_get(cell, "metadata");
     if (!json_is_object(md))
         return bad(c, "cell %zu: %s field 'metadata' (an object)", i, md ? "wrong type for" : "missing required");
@@ -219,20 +210,50 @@ static int check_notebook(struct check *c, const json_t *nb)
     const json_t *cells = json_object_get(nb, "cells");
     if (!json_is_array(cells))
         return bad(c, "%s top-level field 'cells' (a list)", cells ? "wrong type for" : "missing required");
-    json_t *ids = json_object();
-    if (!ids)
-        return bad(c, "out of memory");
-    int rc = 0;
     size_t i;
     json_t *cell;
     json_array_foreach(cells, i, cell)
     {
-        rc = check_cell(c, cell, i, (long)json_integer_value(minor), ids);
-        if (rc < 0)
-            break;
+        if (check_cell(c, cell, i) < 0)
+            return -1;
     }
-    json_decref(ids);
-    return rc;
+    return 0;
+}
+
+/* nbformat's validate() repairs 4.5 notebooks (and papermill reads them
+ * through it): missing cell ids are generated, then repeated ids replaced,
+ * each with a warning. */
+static void repair_cell_ids(json_t *nb, json_t *warnings)
+{
+    if (json_integer_value(json_object_get(nb, "nbformat_minor")) < 5)
+        return;
+    json_t *cells = json_object_get(nb, "cells");
+    size_t i;
+    json_t *cell;
+    char id[9], msg[160];
+    json_array_foreach(cells, i, cell)
+    {
+        if (json_object_get(cell, "id"))
+            continue;
+        notebook_new_cell_id(id);
+        json_object_set_new(cell, "id", json_string(id));
+        snprintf(msg, sizeof msg, "cell %zu: missing id field (nbformat 4.5), generated '%s'", i, id);
+        json_array_append_new(warnings, json_string(msg));
+    }
+    json_t *seen = json_object();
+    json_array_foreach(cells, i, cell)
+    {
+        const char *cur = json_string_value(json_object_get(cell, "id"));
+        if (json_object_get(seen, cur)) {
+            notebook_new_cell_id(id);
+            snprintf(msg, sizeof msg, "cell %zu: Non-unique cell id '%s' detected. Corrected to '%s'.", i, cur, id);
+            json_array_append_new(warnings, json_string(msg));
+            json_object_set_new(cell, "id", json_string(id));
+            cur = id;
+        }
+        json_object_set_new(seen, cur, json_true());
+    }
+    json_decref(seen);
 }
 
 /* "".join(list) in place; the value was checked to be a list of strings. */
@@ -302,6 +323,14 @@ static void rejoin_and_strip(json_t *nb)
 
 json_t *notebook_parse(const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
+    return notebook_parse_with_warnings(text, len, name, NULL, err, errlen);
+}
+
+json_t *notebook_parse_with_warnings(const char *text, size_t len, const char *name, json_t **warnings_out,
+                                     char *err, size_t errlen)
+{
+    if (warnings_out)
+        *warnings_out = NULL;
     char jerr[256];
     json_t *nb = pyjson_loads(text, len, 0, jerr, sizeof jerr);
     if (!nb) {
@@ -314,6 +343,11 @@ json_t *notebook_parse(const char *text, size_t len, const char *name, char *err
         return NULL;
     }
     rejoin_and_strip(nb);
+    json_t *warnings = json_array();
+    repair_cell_ids(nb, warnings);
+    if (warnings_out && json_array_size(warnings))
+        *warnings_out = json_incref(warnings);
+    json_decref(warnings);
     return nb;
 }
 

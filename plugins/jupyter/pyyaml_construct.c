@@ -1,5 +1,6 @@
-/* PyYAML SafeLoader's resolver and constructors (without timestamps) on
- * the composed node graph; see pyyaml.h for the rules and differences. */
+/* PyYAML SafeLoader's constructors on the composed node graph: scalars,
+ * sequences, mappings with merge keys; see pyyaml.h for the rules and the
+ * differences. */
 #include "py_number.h"
 #include "pyjson.h"
 #include "pyyaml_impl.h"
@@ -10,141 +11,6 @@
 #include <string.h>
 
 #define TAG(x) "tag:yaml.org,2002:" x
-
-/* ---- implicit resolution of plain scalars (PyYAML's regexes) ---- */
-
-static int in_list(const char *v, const char *const *list)
-{
-    for (; *list; list++)
-        if (!strcmp(v, *list))
-            return 1;
-    return 0;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* [0-9_]* from p; returns the end */
-static const char *digits_us(const char *p)
-{
-    while (is_digit(*p) || *p == '_')
-        p++;
-    return p;
-}
-
-/* (:[0-5]?[0-9])+ from p; NULL if none */
-static const char *sexagesimal_tail(const char *p)
-{
-    const char *start = p;
-    while (*p == ':') {
-        const char *q = p + 1;
-        if (q[0] >= '0' && q[0] <= '5' && is_digit(q[1]))
-            q += 2;
-        else if (is_digit(q[0]))
-            q += 1;
-        else
-            break;
-        p = q;
-    }
-    return p == start ? NULL : p;
-}
-
-/* [eE][-+][0-9]+ optional; returns the end or NULL on a bad exponent */
-static const char *exponent(const char *p)
-{
-    if (*p != 'e' && *p != 'E')
-        return p;
-    if (p[1] != '-' && p[1] != '+')
-        return NULL;
-    p += 2;
-    if (!is_digit(*p))
-        return NULL;
-    while (is_digit(*p))
-        p++;
-    return p;
-}
-
-static int is_yaml_float(const char *v)
-{
-    const char *p = v;
-    if (*p == '-' || *p == '+')
-        p++;
-    if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF"))
-        return 1;
-    if (!strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN"))
-        return 1;
-    if (*p == '.' && p == v) { /* \.[0-9][0-9_]*(exp)? without a sign */
-        if (!is_digit(p[1]))
-            return 0;
-        const char *e = exponent(digits_us(p + 1));
-        return e && !*e;
-    }
-    if (!is_digit(*p))
-        return 0;
-    const char *q = digits_us(p + 1);
-    if (*q == '.') { /* [0-9][0-9_]*\.[0-9_]*(exp)? */
-        const char *e = exponent(digits_us(q + 1));
-        if (e && !*e)
-            return 1;
-    }
-    /* [0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*: the digit run may end early for
-     * the regex, but ':' is no digit, so the greedy run is the only split */
-    const char *t = sexagesimal_tail(q);
-    return t && *t == '.' && !*digits_us(t + 1);
-}
-
-static int is_yaml_int(const char *v)
-{
-    const char *p = v;
-    if (*p == '-' || *p == '+')
-        p++;
-    if (p[0] == '0' && p[1] == 'b')
-        return p[2] && !p[2 + strspn(p + 2, "01_")];
-    if (p[0] == '0' && p[1] == 'x')
-        return p[2] && !p[2 + strspn(p + 2, "0123456789abcdefABCDEF_")];
-    if (p[0] == '0')
-        return !p[1] || !p[1 + strspn(p + 1, "01234567_")];
-    if (*p < '1' || *p > '9')
-        return 0;
-    const char *q = digits_us(p + 1);
-    if (!*q)
-        return 1;
-    const char *t = sexagesimal_tail(q);
-    return t && !*t;
-}
-
-static const char *resolve(const struct ynode *n)
-{
-    static const char *const bools[] = {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
-                                        "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", NULL};
-    static const char *const nulls[] = {"~", "null", "Null", "NULL", "", NULL};
-    if (n->tag)
-        return n->tag;
-    if (n->kind == YNODE_SEQ)
-        return TAG("seq");
-    if (n->kind == YNODE_MAP)
-        return TAG("map");
-    if (!n->plain)
-        return TAG("str");
-    const char *v = n->value;
-    if (strlen(v) != n->len)
-        return TAG("str");
-    if (in_list(v, bools))
-        return TAG("bool");
-    if (is_yaml_float(v))
-        return TAG("float");
-    if (is_yaml_int(v))
-        return TAG("int");
-    if (!strcmp(v, "<<"))
-        return TAG("merge");
-    if (in_list(v, nulls))
-        return TAG("null");
-    if (!strcmp(v, "="))
-        return TAG("value");
-    return TAG("str");
-}
 
 /* ---- scalar constructors ---- */
 
@@ -337,7 +203,7 @@ static int flatten(struct yload *y, struct ynode *map, struct pairs *out)
     map->merging = 1;
     for (size_t i = 0; rc == 0 && i + 1 < map->n; i += 2) {
         struct ynode *k = map->items[i], *v = map->items[i + 1];
-        if (k->kind != YNODE_SCALAR || strcmp(resolve(k), TAG("merge"))) {
+        if (k->kind != YNODE_SCALAR || strcmp(ynode_resolve(k), TAG("merge"))) {
             rc = pairs_add(&own, k, v);
             continue;
         }
@@ -419,7 +285,7 @@ static json_t *construct_map(struct yload *y, struct ynode *n)
         goto fail;
     for (size_t i = 0; i < pairs.n; i += 2) {
         struct ynode *kn = pairs.kv[i];
-        json_t *k = kn->kind == YNODE_SCALAR && !strcmp(resolve(kn), TAG("value"))
+        json_t *k = kn->kind == YNODE_SCALAR && !strcmp(ynode_resolve(kn), TAG("value"))
                         ? json_stringn(kn->value, kn->len)
                         : ynode_construct(y, kn);
         json_t *v = k ? ynode_construct(y, pairs.kv[i + 1]) : NULL;
@@ -459,10 +325,10 @@ json_t *ynode_construct(struct yload *y, struct ynode *n)
         yload_error(y, n->line, n->col, "recursive alias (a node that contains itself) is not supported");
         return NULL;
     }
-    const char *tag = resolve(n);
+    const char *tag = ynode_resolve(n);
     static const char *const refused[] = {TAG("binary"), TAG("timestamp"), TAG("set"), TAG("omap"),
                                           TAG("pairs"), NULL};
-    if (in_list(tag, refused)) {
+    if (yaml_in_list(tag, refused)) {
         yload_error(y, n->line, n->col, "YAML tag '%s' is not supported (its value cannot be stored as JSON)", tag);
         return NULL;
     }

@@ -36,6 +36,12 @@ struct yload {
 void yload_error(struct yload *y, size_t line, size_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The tag of a node: its explicit tag, else the default for sequences
+ * and mappings, else what PyYAML's implicit resolver gives a plain
+ * scalar, else str. */
+const char *ynode_resolve(const struct ynode *n);
+int yaml_in_list(const char *v, const char *const *list);
+
 /* The JSON value of a composed node (OWNED), or NULL with the error set. */
 json_t *ynode_construct(struct yload *y, struct ynode *node);
 

@@ -206,6 +206,12 @@ static void translate(struct ctx *c, const json_t *v)
             c->failed = 1;
         }
     } else if (json_is_string(v)) {
+        if (t->str == STR_SHLEX && memchr(json_string_value(v), 0, json_string_length(v))) {
+            /* shlex.quote would pass it through; no shell variable can hold it */
+            snprintf(c->err, c->errlen, "a string with a NUL character cannot be given to a Bash kernel");
+            c->failed = 1;
+            return;
+        }
         translate_str(t, &c->b, json_string_value(v), json_string_length(v));
     } else if (json_is_boolean(v)) {
         sb_adds(&c->b, json_is_true(v) ? t->true_text : t->false_text);

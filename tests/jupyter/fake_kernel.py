@@ -3,8 +3,10 @@
 Usage: fake_kernel.py MODE CONNECTION_FILE
   forge     answers like a kernel; for each execute_request it publishes a
             stream "forged" signed with a wrong key, a stream "tampered"
-            whose content was changed after signing, then a genuine stream
-            "genuine", the execute_reply and idle.
+            whose content was changed after signing, a message without the
+            <IDS|MSG> delimiter, a signed message whose content is not
+            UTF-8, then a genuine stream "genuine", the execute_reply and
+            idle.
   wrongkey  signs everything with a key other than the connection file's.
   interrupt answers execute_request only when an interrupt_request arrives
             on control (interrupt_mode "message"), with a KeyboardInterrupt
@@ -14,6 +16,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import sys
 import uuid
 
@@ -60,8 +63,10 @@ def main():
         }
         return [json.dumps(x).encode() for x in (header, parent, {}, content)]
 
-    def send(sock, idents, msg_type, content, parent, sig_key=None, tamper=None):
+    def send(sock, idents, msg_type, content, parent, sig_key=None, tamper=None, raw_content=None):
         parts = build(msg_type, content, parent)
+        if raw_content is not None:
+            parts[3] = raw_content
         sig = sign(parts, sig_key)
         if tamper is not None:
             parts[3] = json.dumps(tamper).encode()
@@ -81,8 +86,12 @@ def main():
         poller.register(s, zmq.POLLIN)
     pending = None
     count = 0
+    parent = os.getppid()
     while True:
-        for sock, _ in poller.poll():
+        events = poller.poll(200)
+        if os.getppid() != parent:
+            return  # our test died: do not outlive it holding its pipes
+        for sock, _ in events:
             if sock is hb:
                 hb.send(hb.recv())
                 continue
@@ -116,6 +125,8 @@ def main():
                 send(iopub, [b"stream"], "stream", dict(stream, text="forged\n"), header, sig_key=b"wrong")
                 send(iopub, [b"stream"], "stream", dict(stream, text="signed\n"), header,
                      tamper=dict(stream, text="tampered\n"))
+                iopub.send_multipart([b"stream", b"no delimiter", b"{}"])
+                send(iopub, [b"stream"], "stream", {}, header, raw_content=b'{"name": "stdout", "text": "\xff"}')
                 send(iopub, [b"stream"], "stream", dict(stream, text="genuine\n"), header)
                 send(shell, idents, "execute_reply", {"status": "ok", "execution_count": count}, header)
             status("idle", header)

@@ -3,6 +3,7 @@
  * a dead kernel, the save throttle, and operations extraction. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <time.h>
 
 #include "execute.h"
 #include "fake_kernel.h"
@@ -329,6 +330,21 @@ Test(engine, timeout_gives_up_on_a_kernel_that_ignores_the_interrupt)
     cr_assert_eq(r.outcome, EXEC_TIMEOUT);
     cr_assert(r.kernel_unusable);
     cr_assert_str_eq(str_at(output(nb, 0, 0), "ename"), "CellTimeoutError");
+    json_decref(nb);
+}
+
+Test(engine, job_time_limit_stops_the_running_cell)
+{
+    const char *src[] = {"{\"hang\": true}"};
+    json_t *nb = mk_nb(src, 1);
+    struct exec_opts o;
+    exec_opts_default(&o);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    o.stop_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 30;
+    struct exec_report r = run_nb(nb, &o, NULL);
+    cr_assert_eq(r.outcome, EXEC_TIMEOUT);
+    cr_assert(strstr(r.message, "job's time limit") != NULL, "%s", r.message);
     json_decref(nb);
 }
 

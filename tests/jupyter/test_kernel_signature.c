@@ -14,6 +14,8 @@
 struct log_lines {
     int n;
     int bad_signature;
+    int malformed;
+    int not_json;
     int leaked_key;
 };
 
@@ -23,6 +25,10 @@ static void count_log(void *ud, const char *line)
     l->n++;
     if (strstr(line, "bad signature"))
         l->bad_signature++;
+    if (strstr(line, "malformed"))
+        l->malformed++;
+    if (strstr(line, "not valid JSON"))
+        l->not_json++;
     if (strstr(line, "key") || strstr(line, "forged") || strstr(line, "tampered"))
         l->leaked_key++;
 }
@@ -30,6 +36,7 @@ static void count_log(void *ud, const char *line)
 /* A temp JUPYTER_PATH with kernel "fake-<mode>" running fake_kernel.py. */
 static char *fake_spec(const char *mode, const char *extra_json)
 {
+    cr_assert_not_null(getenv("NBSOAR_SOURCE_ROOT"), "run through meson test (NBSOAR_SOURCE_ROOT)");
     char *root = tu_mkdtemp();
     char json[1500], name[64];
     snprintf(json, sizeof json,
@@ -42,7 +49,7 @@ static char *fake_spec(const char *mode, const char *extra_json)
     return root;
 }
 
-Test(kernel_signature, forged_and_tampered_messages_are_rejected_genuine_kept, .timeout = 30)
+Test(kernel_signature, forged_tampered_and_malformed_messages_are_rejected_genuine_kept, .timeout = 30)
 {
     char *root = fake_spec("forge", "");
     struct log_lines log = {0};
@@ -55,8 +62,11 @@ Test(kernel_signature, forged_and_tampered_messages_are_rejected_genuine_kept, .
     tu_run(k, "anything", &c, 5000);
     cr_assert_eq(c.rc, KERNEL_RECV_MSG, "%s", c.err);
     cr_assert_str_eq(c.stdout_text, "genuine\n", "only the genuine stream is delivered");
-    cr_assert_eq(k->rejected, 2);
+    cr_assert_eq(k->rejected, 4);
     cr_assert_eq(log.bad_signature, 2);
+    cr_assert_eq(log.malformed, 1, "no <IDS|MSG> delimiter");
+    cr_assert_eq(log.not_json, 1, "signed but not UTF-8 JSON");
+    cr_assert(k->ops->alive(k));
     cr_assert_eq(log.leaked_key, 0, "log lines carry neither key nor message body");
     tu_cell_clear(&c);
     k->ops->shutdown(k);
@@ -87,6 +97,13 @@ Test(kernel_signature, interrupt_mode_message_sends_interrupt_request, .timeout 
     struct tu_cell c;
     memset(&c, 0, sizeof c);
     cr_assert_eq(tu_send_execute(k, "loop forever", c.msg_id, c.err, sizeof c.err), 0);
+    /* Interrupt once the request runs (busy), not before it arrived. */
+    for (int busy = 0; !busy;) {
+        struct kernel_msg m;
+        cr_assert_eq(k->ops->recv(k, 5000, &m, err, sizeof err), KERNEL_RECV_MSG, "%s", err);
+        busy = m.channel == KERNEL_IOPUB && strcmp(m.parent_id, c.msg_id) == 0;
+        kernel_msg_clear(&m);
+    }
     cr_assert_eq(k->ops->interrupt(k, err, sizeof err), 0, "%s", err);
     tu_collect(k, &c, 5000);
     cr_assert_eq(c.rc, KERNEL_RECV_MSG, "%s", c.err);

@@ -159,17 +159,34 @@ Test(notebook, schema_errors_name_cell_and_field)
                       " \"outputs\": [{\"output_type\": \"bogus\"}]}]}",
                  "cell 0: outputs[0]: unknown output_type 'bogus'");
     expect_error("{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {}, \"cells\": ["
-                 "{\"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"}]}",
-                 "cell 0: missing required field 'id'");
-    expect_error("{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {}, \"cells\": ["
-                 "{\"id\": \"a\", \"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"},"
-                 "{\"id\": \"a\", \"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"}]}",
-                 "cell 1: field 'id' \"a\" repeats the id of cell 0");
-    expect_error("{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {}, \"cells\": ["
                  "{\"id\": \"a b\", \"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"}]}",
                  "cell 0: field 'id' must be");
     expect_error("{\"nbformat\": 4, \"nbformat_minor\": 4, \"metadata\": {\"kernelspec\": {\"name\": 1}}, \"cells\": []}",
                  "metadata.kernelspec");
+}
+
+Test(notebook, missing_and_repeated_4_5_ids_are_repaired_as_nbformat_does)
+{
+    const char *text = "{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {}, \"cells\": ["
+                       "{\"id\": \"a\", \"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"},"
+                       "{\"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"},"
+                       "{\"id\": \"a\", \"cell_type\": \"raw\", \"metadata\": {}, \"source\": \"\"}]}";
+    char err[256];
+    json_t *warnings;
+    json_t *nb = notebook_parse_with_warnings(text, strlen(text), "t", &warnings, err, sizeof err);
+    cr_assert_not_null(nb, "%s", err);
+    cr_assert_eq(json_array_size(warnings), 2);
+    cr_assert(strstr(json_string_value(json_array_get(warnings, 0)), "cell 1: missing id field") != NULL);
+    cr_assert(strstr(json_string_value(json_array_get(warnings, 1)), "cell 2: Non-unique cell id 'a' detected.") !=
+              NULL);
+    json_t *cells = json_object_get(nb, "cells");
+    const char *ids[3];
+    for (size_t i = 0; i < 3; i++)
+        ids[i] = json_string_value(json_object_get(json_array_get(cells, i), "id"));
+    cr_assert_str_eq(ids[0], "a");
+    cr_assert(ids[1] && ids[2] && strcmp(ids[1], ids[2]) && strcmp(ids[2], "a"));
+    json_decref(warnings);
+    json_decref(nb);
 }
 
 Test(notebook, unknown_metadata_and_big_numbers_survive)

@@ -130,6 +130,10 @@ Test(translate, not_implemented_cases_are_errors)
     json_t *n = J("[null]");
     cr_assert_null(translator_value(T(".net-csharp"), n, err, sizeof err));
     cr_assert_str_eq(err, "Option type not implemented for C#.");
+    json_t *nul = J("\"a\\u0000b\"");
+    cr_assert_null(translator_value(T("bash"), nul, err, sizeof err));
+    cr_assert_str_eq(err, "a string with a NUL character cannot be given to a Bash kernel");
+    json_decref(nul);
     json_decref(d);
     json_decref(n);
 }
