@@ -121,10 +121,20 @@ static void remote_like_local(const char *where, const char *name, const char *e
     notebook(in, sizeof in, where, name);
     cr_assert_eq(access(in, R_OK), 0, "notebook %s exists", in);
     int lrc = nbx("local", "'%s' local.ipynb", in);
+    char *lerr = work_file("local.err");
+    if (strstr(lerr, "Timeout waiting for IOPub")) {
+        /* the reference run lost nbclient's 4 s IOPub race on a loaded
+         * machine: that says nothing about the remote path, run it again */
+        free(lerr);
+        lrc = nbx("local", "'%s' local.ipynb", in);
+        lerr = work_file("local.err");
+    }
     int rrc = nbx("remote", "--remote %s --token-file token %s '%s' remote.ipynb", getenv("RT_URL"), extra, in);
     char *err = work_file("remote.err");
-    cr_assert_eq(rrc, lrc, "%s: remote exit %d, local %d; remote stderr: %s", name, rrc, lrc, err);
+    cr_assert_eq(rrc, lrc, "%s: remote exit %d, local %d; remote stderr: %s; local stderr: %s", name, rrc, lrc, err,
+                 lerr);
     free(err);
+    free(lerr);
     int d = same("local.ipynb", "remote.ipynb");
     char *diff = work_file("same.txt");
     cr_assert_eq(d, 0, "%s: remote and local notebooks differ:\n%s", name, diff);
