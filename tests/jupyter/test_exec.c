@@ -120,8 +120,13 @@ static const char *pm_status(json_t *nb, size_t i)
 }
 static int is_marker(json_t *c)
 {
-    return strstr(json_dumps(json_object_get(json_object_get(c, "metadata"), "tags"), 0) ?: "",
-                  "papermill-error-cell-tag") != NULL;
+    size_t i;
+    json_t *tag;
+    json_array_foreach(json_object_get(json_object_get(c, "metadata"), "tags"), i, tag) {
+        if (strcmp(json_string_value(tag) ?: "", "papermill-error-cell-tag") == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* nbclient on the same input must give the same code cell outputs. */
@@ -334,7 +339,7 @@ Test(exec, operations_and_taxonomies_with_bad_lines_reported)
     nb_path(in, sizeof in, "operations");
     cr_assert_eq(nbx("'%s' out.ipynb --operations ops.json", in), 0, "%s", slurp("stderr"));
     json_t *ops = load("ops.json");
-    cr_assert_eq(json_array_size(ops), 2, "%s", json_dumps(ops, 0));
+    cr_assert_eq(json_array_size(ops), 2);
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(ops, 0), "type")), "AddTagToCase");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(ops, 1), "type")), "CloseTask");
     json_decref(ops);
