@@ -110,12 +110,16 @@ int zk_send(struct kernel *k, enum kernel_channel ch, const char *msg_type, cons
     return rc;
 }
 
-static void zk_log(struct zk *z, const char *fmt, const char *a, unsigned long n)
+/* Says why a message was dropped: channel and count only, never the key
+ * or the message's bytes (they may hold secrets from the notebook). */
+static void reject(struct zk *z, enum kernel_channel ch, const char *why)
 {
     char line[256];
+    z->base.rejected++;
     if (!z->log)
         return;
-    snprintf(line, sizeof line, fmt, a, n);
+    snprintf(line, sizeof line, "rejected a %s message %s (%lu rejected so far)", kernel_channel_name(ch), why,
+             z->base.rejected);
     z->log(z->log_ud, line);
 }
 
@@ -147,8 +151,7 @@ static int read_one(struct zk *z, enum kernel_channel ch, struct kernel_msg *out
     while (d < kept && !(zmq_msg_size(&f[d]) == 9 && memcmp(zmq_msg_data(&f[d]), delimiter, 9) == 0))
         d++;
     if (d + 6 > kept) {
-        z->base.rejected++;
-        zk_log(z, "rejected a malformed %s message (%lu rejected so far)", kernel_channel_name(ch), z->base.rejected);
+        reject(z, ch, "that is malformed (no <IDS|MSG> and four parts)");
     } else {
         const void *parts[4];
         size_t lens[4];
@@ -157,17 +160,12 @@ static int read_one(struct zk *z, enum kernel_channel ch, struct kernel_msg *out
             lens[i] = zmq_msg_size(&f[d + 2 + i]);
         }
         char perr[200];
-        if (!kernel_signer_verify(z->signer, parts, lens, zmq_msg_data(&f[d + 1]), zmq_msg_size(&f[d + 1]))) {
-            z->base.rejected++;
-            zk_log(z, "rejected a %s message with a bad signature (%lu rejected so far)", kernel_channel_name(ch),
-                   z->base.rejected);
-        } else if (kernel_msg_parse(ch, parts, lens, out, perr, sizeof perr) != 0) {
-            z->base.rejected++;
-            zk_log(z, "rejected a %s message that is not valid JSON (%lu rejected so far)", kernel_channel_name(ch),
-                   z->base.rejected);
-        } else {
+        if (!kernel_signer_verify(z->signer, parts, lens, zmq_msg_data(&f[d + 1]), zmq_msg_size(&f[d + 1])))
+            reject(z, ch, "with a bad signature");
+        else if (kernel_msg_parse(ch, parts, lens, out, perr, sizeof perr) != 0)
+            reject(z, ch, "that is not valid JSON");
+        else
             rc = 1;
-        }
     }
     for (int i = 0; i < kept; i++)
         zmq_msg_close(&f[i]);

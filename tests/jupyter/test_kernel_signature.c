@@ -97,6 +97,13 @@ Test(kernel_signature, interrupt_mode_message_sends_interrupt_request, .timeout 
     struct tu_cell c;
     memset(&c, 0, sizeof c);
     cr_assert_eq(tu_send_execute(k, "loop forever", c.msg_id, c.err, sizeof c.err), 0);
+    /* Interrupt once the request runs (busy), not before it arrived. */
+    for (int busy = 0; !busy;) {
+        struct kernel_msg m;
+        cr_assert_eq(k->ops->recv(k, 5000, &m, err, sizeof err), KERNEL_RECV_MSG, "%s", err);
+        busy = m.channel == KERNEL_IOPUB && strcmp(m.parent_id, c.msg_id) == 0;
+        kernel_msg_clear(&m);
+    }
     cr_assert_eq(k->ops->interrupt(k, err, sizeof err), 0, "%s", err);
     tu_collect(k, &c, 5000);
     cr_assert_eq(c.rc, KERNEL_RECV_MSG, "%s", c.err);

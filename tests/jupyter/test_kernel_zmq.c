@@ -171,7 +171,7 @@ Test(kernel_zmq, stopped_kernel_misses_heartbeats_and_is_dead, .timeout = 60)
     long long took = now_ms() - t0;
     cr_assert_eq(rc, KERNEL_RECV_DEAD, "recv returned %d: %s", rc, err);
     cr_assert(strstr(err, "heartbeat"), "error names the heartbeat: %s", err);
-    cr_assert_lt(took, 6000, "took %lld ms", took);
+    cr_assert_lt(took, 8000, "took %lld ms", took);
     k->ops->shutdown(k); /* a stopped group still gets killed */
     cr_assert_eq(live_in_group(pgid), 0);
 }
@@ -198,7 +198,7 @@ Test(kernel_zmq, interrupt_sleep_gives_keyboardinterrupt_quickly, .timeout = 60)
     tu_collect(k, &c, 5000);
     long long took = now_ms() - t0;
     cr_assert_eq(c.rc, KERNEL_RECV_MSG, "%s", c.err);
-    cr_assert_lt(took, 3000, "interrupt took %lld ms", took);
+    cr_assert_lt(took, 5000, "interrupt took %lld ms", took);
     cr_assert_str_eq(json_string_value(json_object_get(c.reply, "status")), "error");
     cr_assert_str_eq(json_string_value(json_object_get(c.reply, "ename")), "KeyboardInterrupt");
     cr_assert_not_null(tu_find(&c, "error"), "error published on iopub");
@@ -244,7 +244,7 @@ Test(kernel_zmq, shutdown_leaves_no_process_and_no_connection_file, .timeout = 6
     cr_assert_neq(access(conn, F_OK), 0, "connection file removed");
     *strrchr(conn, '/') = '\0';
     cr_assert_neq(access(conn, F_OK), 0, "its directory removed");
-    cr_assert_lt(took, 2500, "shutdown took %lld ms", took);
+    cr_assert_lt(took, 4000, "shutdown took %lld ms", took);
 }
 
 Test(kernel_zmq, kernel_that_never_answers_fails_within_start_timeout, .timeout = 60)
@@ -261,7 +261,7 @@ Test(kernel_zmq, kernel_that_never_answers_fails_within_start_timeout, .timeout 
     long long took = now_ms() - t0;
     cr_assert_null(k);
     cr_assert(strstr(err, "sleepy") && strstr(err, "did not become ready within 1500 ms"), "%s", err);
-    cr_assert_lt(took, 3000, "gave up after %lld ms", took);
+    cr_assert_lt(took, 5000, "gave up after %lld ms", took);
     cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "the kernel process was reaped");
     cr_assert_eq(errno, ECHILD);
     tu_rm_rf(root);
@@ -278,7 +278,7 @@ Test(kernel_zmq, missing_kernel_binary_is_a_clear_error, .timeout = 30)
     long long t0 = now_ms();
     cr_assert_null(kernel_local_start(&o, err, sizeof err));
     cr_assert(strstr(err, "cannot execute /nonexistent/ghost-kernel: No such file or directory"), "%s", err);
-    cr_assert_lt(now_ms() - t0, 1000);
+    cr_assert_lt(now_ms() - t0, 2000);
     tu_rm_rf(root);
     free(root);
 }
@@ -293,7 +293,7 @@ Test(kernel_zmq, kernel_exiting_at_once_reports_its_status, .timeout = 30)
     long long t0 = now_ms();
     cr_assert_null(kernel_local_start(&o, err, sizeof err));
     cr_assert(strstr(err, "exited with status 3 before it was ready"), "%s", err);
-    cr_assert_lt(now_ms() - t0, 2000, "retries on early exit stay quick");
+    cr_assert_lt(now_ms() - t0, 5000, "retries on early exit stay quick");
     tu_rm_rf(root);
     free(root);
 }
@@ -355,4 +355,12 @@ Test(kernel_zmq, kernelspec_env_extra_env_and_cwd_reach_the_kernel, .timeout = 6
     k->ops->shutdown(k);
     tu_rm_rf(root);
     free(root);
+}
+
+Test(kernel_zmq, missing_cwd_is_a_clear_error, .timeout = 30)
+{
+    char err[1024];
+    struct kernel_start_opts o = {.kernel_name = "python3", .cwd = "/nonexistent/cwd", .start_timeout_ms = 5000};
+    cr_assert_null(kernel_local_start(&o, err, sizeof err));
+    cr_assert(strstr(err, "cannot change to directory /nonexistent/cwd"), "%s", err);
 }

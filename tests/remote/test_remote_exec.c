@@ -114,21 +114,44 @@ static int same(const char *a, const char *b)
     return rs_system("cd '%s' && /usr/bin/python3 '%s' '%s' '%s' >same.txt 2>&1", work, script, a, b);
 }
 
-/* Runs where/name locally and remotely; exit codes and notebooks agree. */
-static void remote_like_local(const char *where, const char *name, const char *extra)
+/* Runs where/name locally and remotely (both with common, the remote run
+ * also with extra); exit codes and notebooks agree. */
+static void remote_like_local_with(const char *where, const char *name, const char *common, const char *extra)
 {
     char in[700];
     notebook(in, sizeof in, where, name);
     cr_assert_eq(access(in, R_OK), 0, "notebook %s exists", in);
-    int lrc = nbx("local", "'%s' local.ipynb", in);
-    int rrc = nbx("remote", "--remote %s --token-file token %s '%s' remote.ipynb", getenv("RT_URL"), extra, in);
+    int lrc = nbx("local", "%s '%s' local.ipynb", common, in);
+    char *lerr = work_file("local.err");
+    if (strstr(lerr, "Timeout waiting for IOPub")) {
+        /* the reference run lost nbclient's 4 s IOPub race on a loaded
+         * machine: that says nothing about the remote path, run it again */
+        free(lerr);
+        lrc = nbx("local", "%s '%s' local.ipynb", common, in);
+        lerr = work_file("local.err");
+    }
+    int rrc = nbx("remote", "%s --remote %s --token-file token %s '%s' remote.ipynb", common, getenv("RT_URL"), extra,
+                  in);
     char *err = work_file("remote.err");
-    cr_assert_eq(rrc, lrc, "%s: remote exit %d, local %d; remote stderr: %s", name, rrc, lrc, err);
+    cr_assert_eq(rrc, lrc, "%s: remote exit %d, local %d; remote stderr: %s; local stderr: %s", name, rrc, lrc, err,
+                 lerr);
     free(err);
+    free(lerr);
     int d = same("local.ipynb", "remote.ipynb");
     char *diff = work_file("same.txt");
     cr_assert_eq(d, 0, "%s: remote and local notebooks differ:\n%s", name, diff);
     free(diff);
+}
+
+static void remote_like_local(const char *where, const char *name, const char *extra)
+{
+    remote_like_local_with(where, name, "", extra);
+}
+
+Test(remote, an_execution_timeout_interrupts_the_remote_kernel_as_a_local_one)
+{
+    /* the cell sleeps 30 s: POST .../interrupt ends it as SIGINT does locally */
+    remote_like_local_with("jupyter", "timeout", "--execution-timeout 2", "");
 }
 
 Test(remote, outputs_and_streams_match_a_local_run)
