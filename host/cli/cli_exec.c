@@ -56,7 +56,16 @@ static const char *const help =
     "                                   0: at every cell start and end, as papermill)\n"
     "      --progress-bar / --no-progress-bar\n"
     "                                   cells done on a terminal (default on unless --log-output)\n"
-    "      --operations FILE            write the operations the notebook emitted as a JSON array\n"
+    "      --operations FILE            write the operations the notebook emitted as a JSON array\n\n"
+    "remote (a Jupyter Server, or a JupyterHub user's named server):\n"
+    "      --remote URL                 run there; INPUT and OUTPUT may be .../api/contents/... URLs\n"
+    "      --token-file FILE            the API token (default: $JUPYTER_TOKEN)\n"
+    "      --hub-user NAME              URL is a JupyterHub: use NAME's named server\n"
+    "      --hub-server NAME            the named server (default nbsoar)\n"
+    "      --stop-server-after          stop the named server afterwards if this run started it\n"
+    "      --ca-file FILE               trust this PEM bundle for the server\n"
+    "      --no-verify-tls              do not verify the server's certificate\n"
+    "      --ws-protocol P              auto, v1 or legacy kernel WebSocket protocol\n"
     "  -c, --config CONF                take the executor's settings (and vault) from CONF\n"
     "  -h, --help                       this help\n" CLI_GLOBAL_HELP
     "\nExit codes: 0 ok, 1 the notebook failed, 138 the kernel died, 2 usage error.\n";
@@ -65,7 +74,11 @@ enum {
     OPT_SECRET = 0x2000, OPT_INJECT_IN, OPT_INJECT_OUT, OPT_INJECT_BOTH, OPT_CWD, OPT_PREPARE,
     OPT_REPORT, OPT_START_TO, OPT_EXEC_TO, OPT_ENGINE, OPT_LOG_OUTPUT, OPT_STDOUT_FILE,
     OPT_STDERR_FILE, OPT_SAVE, OPT_NO_SAVE, OPT_AUTOSAVE, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_OPERATIONS,
+    OPT_REMOTE, OPT_TOKEN_FILE, OPT_HUB_USER, OPT_HUB_SERVER, OPT_STOP_SERVER, OPT_CA_FILE, OPT_NO_VERIFY,
+    OPT_WS_PROTOCOL,
 };
+
+#define MAX_REMOTE_KEYS 8
 
 /* What the command line said, before it becomes a job. */
 struct exec_args {
@@ -77,7 +90,22 @@ struct exec_args {
     int log_output;
     const char *input, *output;
     const char *config;          /* -c: an [executor NAME] with plugin = jupyter, may be NULL */
+    /* remote flags: executor keys that override the section's */
+    struct conf_entry remote[MAX_REMOTE_KEYS];
+    size_t n_remote;
 };
+
+static void remote_key(struct exec_args *a, const char *key, const char *value)
+{
+    for (size_t i = 0; i < a->n_remote; i++) {
+        if (strcmp(a->remote[i].key, key) == 0) {
+            a->remote[i].value = (char *)value;
+            return;
+        }
+    }
+    if (a->n_remote < MAX_REMOTE_KEYS)
+        a->remote[a->n_remote++] = (struct conf_entry){.key = (char *)key, .value = (char *)value};
+}
 
 static int seconds_opt(json_t *options, const char *key, const char *flag, const char *text)
 {
@@ -145,6 +173,14 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
         {"progress-bar", no_argument, NULL, OPT_PROGRESS},
         {"no-progress-bar", no_argument, NULL, OPT_NO_PROGRESS},
         {"operations", required_argument, NULL, OPT_OPERATIONS},
+        {"remote", required_argument, NULL, OPT_REMOTE},
+        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"hub-user", required_argument, NULL, OPT_HUB_USER},
+        {"hub-server", required_argument, NULL, OPT_HUB_SERVER},
+        {"stop-server-after", no_argument, NULL, OPT_STOP_SERVER},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"no-verify-tls", no_argument, NULL, OPT_NO_VERIFY},
+        {"ws-protocol", required_argument, NULL, OPT_WS_PROTOCOL},
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         CLI_GLOBAL_LONG_OPTIONS,
@@ -201,6 +237,14 @@ static int parse_args(struct exec_args *a, int argc, char **argv)
         case OPT_PROGRESS: a->progress = 1; break;
         case OPT_NO_PROGRESS: a->progress = 0; break;
         case OPT_OPERATIONS: json_object_set_new(o, "operations_file", json_string(optarg)); break;
+        case OPT_REMOTE: remote_key(a, "server", optarg); break;
+        case OPT_TOKEN_FILE: remote_key(a, "token_file", optarg); break;
+        case OPT_HUB_USER: remote_key(a, "hub_user", optarg); break;
+        case OPT_HUB_SERVER: remote_key(a, "hub_server", optarg); break;
+        case OPT_STOP_SERVER: remote_key(a, "stop_server_after", "true"); break;
+        case OPT_CA_FILE: remote_key(a, "ca_file", optarg); break;
+        case OPT_NO_VERIFY: remote_key(a, "verify_tls", "false"); break;
+        case OPT_WS_PROTOCOL: remote_key(a, "ws_protocol", optarg); break;
         default:
             if (c >= CLI_OPT_LOG_LEVEL && c <= CLI_OPT_LOG_FORMAT && cli_global_option(c, optarg) == 0)
                 break;
@@ -242,12 +286,48 @@ static void free_result(struct nbsoar_run_result *r)
     json_decref(r->details);
 }
 
+/* The jupyter executor from its section (or defaults), with the remote
+ * flags in place of the section's keys of the same names. */
+static int start_plugin(struct cli_setup *s, const struct exec_args *a, struct plugin_instance **inst)
+{
+    if (a->n_remote == 0)
+        return cli_setup_start_plugin(s, CONF_EXECUTOR, "jupyter", 0, inst);
+    const struct conf_section *base = NULL;
+    for (const struct conf_section *sec = s->conf ? conf_next(s->conf, CONF_EXECUTOR, NULL) : NULL; sec;
+         sec = conf_next(s->conf, CONF_EXECUTOR, sec)) {
+        const char *p = conf_get(sec, "plugin");
+        if (p && strcmp(p, "jupyter") == 0) {
+            base = sec;
+            break;
+        }
+    }
+    size_t n_base = base ? base->n_entries : 0, n = 0;
+    struct conf_entry *entries = calloc(n_base + a->n_remote + 1, sizeof *entries);
+    if (!entries)
+        return -1;
+    entries[n++] = (struct conf_entry){.key = "plugin", .value = "jupyter"};
+    for (size_t i = 0; i < n_base; i++) {
+        int overridden = strcmp(base->entries[i].key, "plugin") == 0;
+        for (size_t j = 0; j < a->n_remote && !overridden; j++)
+            overridden = strcmp(base->entries[i].key, a->remote[j].key) == 0;
+        if (!overridden)
+            entries[n++] = base->entries[i];
+    }
+    for (size_t j = 0; j < a->n_remote; j++)
+        entries[n++] = a->remote[j];
+    struct conf_section sec = {.kind = CONF_EXECUTOR, .name = base ? base->name : "jupyter",
+                               .line = base ? base->line : 0, .entries = entries, .n_entries = n};
+    int rc = cli_setup_start_section(s, &sec, 0, inst);
+    free(entries);
+    return rc;
+}
+
 static int run_job(struct exec_args *a, json_t *params)
 {
     struct cli_setup s;
     struct plugin_instance *inst = NULL;
     if (cli_setup_load(&s, a->config, a->config ? 0 : CLI_SETUP_NO_VAULT) < 0 ||
-        cli_setup_start_plugin(&s, CONF_EXECUTOR, "jupyter", 0, &inst) < 0) {
+        start_plugin(&s, a, &inst) < 0) {
         diags_print(&s.diags, stderr);
         cli_setup_free(&s);
         return CLI_USAGE;
@@ -265,6 +345,8 @@ static int run_job(struct exec_args *a, json_t *params)
     plugin_instance_run(inst, &job, &res);
     if (res.status != NBSOAR_JOB_SUCCEEDED && res.error)
         fprintf(stderr, "nbsoar exec: %s\n", res.error);
+    if (res.output_link)
+        log_write(NBSOAR_LOG_INFO, "exec", NULL, "output notebook: %s", res.output_link);
     int code = res.status == NBSOAR_JOB_SUCCEEDED ? CLI_OK : res.exit_code ? res.exit_code : CLI_FAILED;
     free_result(&res);
     plugin_instance_stop(inst);

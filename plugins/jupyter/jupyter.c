@@ -15,17 +15,20 @@
 #include "execute.h"
 #include "jupyter_io.h"
 #include "jupyter_options.h"
+#include "jupyter_remote.h"
 #include "kernel.h"
 #include "notebook.h"
 #include "operations.h"
 #include "parameters.h"
 #include "papermill_meta.h"
+#include "store_contents.h"
 
 #define DEAD_KERNEL_EXIT 138 /* papermill's exit code for DeadKernelError */
 
 struct jupyter_state {
     const struct nbsoar_host *host;
     json_t *defaults; /* OWNED: the config section as options */
+    struct jupyter_remote remote;
 };
 
 /* Everything one run() holds; released by run_free. */
@@ -38,6 +41,8 @@ struct run_ctx {
     char **extra_env;
     FILE *stdout_file, *stderr_file;
     int64_t start_ms;
+    struct remote_run rr;      /* the server this run uses, when remote */
+    char *output_owned;        /* the output with its folder's strftime patterns expanded */
 };
 
 static int64_t mono_ms(void)
@@ -47,10 +52,31 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Output through the contents API when it names one, else as jupyter_io. */
+static int write_output(struct run_ctx *c, const json_t *nb, char *err, size_t errlen)
+{
+    const struct nbsoar_host *h = c->st->host;
+    if (!contents_is_url(c->output))
+        return jupyter_write_notebook(h, nb, c->output, err, errlen);
+    struct nbsoar_http_endpoint ep;
+    jupyter_remote_endpoint(&c->st->remote, c->output, &ep);
+    return contents_write(h, &ep, nb, c->output, err, errlen);
+}
+
+static json_t *read_input(struct run_ctx *c, char *err, size_t errlen)
+{
+    const struct nbsoar_host *h = c->st->host;
+    if (!contents_is_url(c->job->notebook))
+        return jupyter_read_notebook(h, c->job->notebook, err, errlen);
+    struct nbsoar_http_endpoint ep;
+    jupyter_remote_endpoint(&c->st->remote, c->job->notebook, &ep);
+    return contents_read(h, &ep, c->job->notebook, err, errlen);
+}
+
 static int hook_save(void *arg, const json_t *nb, char *err, size_t errlen)
 {
     struct run_ctx *c = arg;
-    return jupyter_write_notebook(c->st->host, nb, c->output, err, errlen);
+    return write_output(c, nb, err, errlen);
 }
 
 static void hook_progress(void *arg, int done, int total, const char *label)
@@ -199,6 +225,8 @@ static void run_free(struct run_ctx *c)
         fclose(c->stdout_file);
     if (c->stderr_file)
         fclose(c->stderr_file);
+    remote_run_end(c->st->host, &c->st->remote, &c->rr);
+    free(c->output_owned);
 }
 
 /* Operations, taxonomies, problems and --operations FILE. */
@@ -313,7 +341,16 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
         .log = hook_log,
     };
 
-    struct kernel *k = kernel_local_start(&ko, err, sizeof err);
+    for (size_t i = 0; c->rr.base && c->extra_env && c->extra_env[i]; i++) {
+        if (strncmp(c->extra_env[i], "NBSOAR_SECRET_", 14) == 0) {
+            /* Jupyter Server's POST /api/kernels takes no environment */
+            fail(res, h, NBSOAR_JOB_ERROR, 1, "secret parameters reach the kernel through its environment, "
+                                              "which a remote Jupyter Server cannot set: run locally");
+            return NBSOAR_ERROR;
+        }
+    }
+    struct kernel *k = c->rr.base ? remote_kernel_start(h, &c->st->remote, &c->rr, &ko, err, sizeof err)
+                                   : kernel_local_start(&ko, err, sizeof err);
     if (!k) {
         /* papermill has saved the started notebook by now; so do we. */
         int64_t now = pm_now_us();
@@ -324,7 +361,7 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
         char msg[700];
         snprintf(msg, sizeof msg, "kernel did not start: %s", err);
         fail(res, h, NBSOAR_JOB_ERROR, 1, msg);
-        jupyter_write_notebook(h, c->nb, c->output, err, sizeof err);
+        write_output(c, c->nb, err, sizeof err);
         res->details = make_details(c, NULL, NULL);
         return NBSOAR_ERROR;
     }
@@ -334,7 +371,7 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     judge(c, &rep, res);
     /* the notebook is written before the kernel's graceful exit, which
      * takes ipykernel a few hundred milliseconds */
-    int wrc = jupyter_write_notebook(h, c->nb, c->output, err, sizeof err);
+    int wrc = write_output(c, c->nb, err, sizeof err);
     k->ops->shutdown(k);
     if (wrc != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
@@ -360,11 +397,22 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
     }
     c.input_name = c.o.input_name ? c.o.input_name : job->notebook;
     c.output = job->output;
+    if (c.output && strcmp(c.output, "-") != 0) {
+        if (!(c.output_owned = output_expand_folder(c.output, time(NULL)))) {
+            fail(res, h, NBSOAR_JOB_ERROR, 1, "the output folder's strftime pattern expands to nothing");
+            goto out;
+        }
+        c.output = c.output_owned;
+    }
+    if (remote_run_begin(h, &c.st->remote, &c.rr, err, sizeof err) != 0) {
+        fail(res, h, NBSOAR_JOB_ERROR, 1, err);
+        goto out;
+    }
     if (jupyter_check_output(c.output, err, sizeof err) != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         goto out;
     }
-    c.nb = jupyter_read_notebook(h, job->notebook, err, sizeof err);
+    c.nb = read_input(&c, err, sizeof err);
     if (!c.nb) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         goto out;
@@ -380,7 +428,7 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
     pm_prepare(c.nb, c.input_name, c.output, c.o.report_mode);
 
     if (c.o.prepare_only) {
-        if (jupyter_write_notebook(h, c.nb, c.output, err, sizeof err) != 0) {
+        if (write_output(&c, c.nb, err, sizeof err) != 0) {
             fail(res, h, NBSOAR_JOB_ERROR, 1, err);
             goto out;
         }
@@ -393,6 +441,8 @@ static int jupyter_run(void *state, const struct nbsoar_job *job, struct nbsoar_
 out:
     if (c.output && !res->output)
         res->output = strdup(c.output);
+    if (c.output && !res->output_link)
+        res->output_link = contents_browser_link(c.output);
     res->duration_s = (double)(mono_ms() - c.start_ms) / 1000.0;
     run_free(&c);
     return rc;
@@ -407,8 +457,9 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
     st->defaults = jupyter_options_from_config(config);
     *state = st;
     struct jupyter_options probe;
-    char err[256];
-    if (jupyter_options_parse(st->defaults, NULL, &probe, err, sizeof err) != 0) {
+    char err[512];
+    if (jupyter_options_parse(st->defaults, NULL, &probe, err, sizeof err) != 0 ||
+        jupyter_remote_init(host, config, &st->remote, err, sizeof err) != 0) {
         host->log(host, NBSOAR_LOG_ERROR, "%s", err);
         return NBSOAR_ERROR;
     }
@@ -418,8 +469,10 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
 static void jupyter_shutdown(void *state)
 {
     struct jupyter_state *st = state;
-    if (st)
+    if (st) {
         json_decref(st->defaults);
+        jupyter_remote_free(&st->remote);
+    }
     free(st);
 }
 

@@ -1,5 +1,6 @@
 /* Parsing and checking the executor's job->options object. */
 #include "jupyter_options.h"
+#include "jupyter_remote.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -141,6 +142,7 @@ const struct nbsoar_config_key jupyter_config_keys[] = {
     {"log_output", NBSOAR_KEY_BOOL, "false", 0, "log cell output"},
     {"report_mode", NBSOAR_KEY_BOOL, "false", 0, "hide code cell inputs"},
     {"coalesce_streams", NBSOAR_KEY_BOOL, "false", 0, "merge stream outputs as nbclient's option"},
+    JUPYTER_REMOTE_KEYS,
     {NULL, 0, NULL, 0, NULL},
 };
 
