@@ -40,6 +40,8 @@ static int cursor_load(struct misp *m, struct cursor *c)
     char *value = NULL;
     c->seen = json_object();
     c->ts = (long long)time(NULL) - m->lookback_s;
+    if (c->ts < 0)
+        c->ts = 0;
     if (h->cursor_get(h, CURSOR_KEY, &value) != NBSOAR_OK) {
         h->log(h, NBSOAR_LOG_ERROR, "cannot read the cursor");
         return NBSOAR_ERROR;
