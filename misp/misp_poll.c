@@ -6,7 +6,7 @@
  * inclusive; the overlap re-reads edits committed late), page by page
  * (limit/page) until a short page.  Paging by offset can skip an event when
  * the result set changes between pages (an event edited or removed moves
- * the others), so the listing is then reconciled against one metadata-only
+ * the others), so a listing of more than one page is reconciled against one metadata-only
  * restSearch of the same window: any event it shows that the pages missed,
  * or shows newer, is fetched by id.  A version (uuid, timestamp) is emitted
  * unless `seen` holds it, oldest first; after a complete poll T becomes the
@@ -138,7 +138,9 @@ static void collect(json_t *collected, const json_t *list)
     }
 }
 
-static int list_pages(struct misp *m, long long since, json_t *collected, char *err, size_t errlen)
+/* *pages gets how many pages were read. */
+static int list_pages(struct misp *m, long long since, json_t *collected, int *pages, char *err,
+                      size_t errlen)
 {
     struct misp_search q;
     search_init(m, &q, since);
@@ -162,6 +164,7 @@ static int list_pages(struct misp *m, long long since, json_t *collected, char *
         snprintf(prev_first, sizeof(prev_first), "%s", first != NULL ? first : "");
         collect(collected, list);
         json_decref(list);
+        *pages = q.page;
         if (n < (size_t)m->page_limit)
             return NBSOAR_OK;
     }
@@ -270,8 +273,10 @@ int misp_poll(void *state)
     long long since = c.ts > m->overlap_s ? c.ts - m->overlap_s : 0;
     json_t *collected = json_object();
     char err[1024] = "";
-    int rc = list_pages(m, since, collected, err, sizeof(err));
-    if (rc == NBSOAR_OK)
+    int pages = 0;
+    int rc = list_pages(m, since, collected, &pages, err, sizeof(err));
+    /* One short page has no boundary to skip across. */
+    if (rc == NBSOAR_OK && pages > 1)
         rc = reconcile(m, since, collected, err, sizeof(err));
     if (rc != NBSOAR_OK) {
         h->log(h, NBSOAR_LOG_ERROR, "poll: %s", err);
