@@ -189,7 +189,7 @@ static int reconcile(struct misp *m, long long since, json_t *collected, char *e
         const char *uuid = json_string_value(json_object_get(ev, "uuid"));
         json_t *id = json_object_get(ev, "id");
         json_t *have = uuid != NULL ? json_object_get(collected, uuid) : NULL;
-        if (uuid != NULL && json_is_string(id) &&
+        if (uuid != NULL && (json_is_string(id) || json_is_integer(id)) &&
             (have == NULL || misp_event_timestamp(have) < misp_event_timestamp(ev)))
             json_array_append(missing, id);
     }
