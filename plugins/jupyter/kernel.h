@@ -37,7 +37,10 @@ struct kernel_ops {
      * msg_id (36 chars + NUL) into msg_id. */
     int (*send)(struct kernel *k, enum kernel_channel ch, const char *msg_type,
                 const json_t *content, char msg_id[37], char *err, size_t errlen);
-    /* Waits up to timeout_ms for the next message from any channel. */
+    /* Waits up to timeout_ms (< 0: no limit, 0: only what is queued) for
+     * the next message from any channel; out->msg is then OWNED by the
+     * caller (kernel_msg_clear).  Messages with a bad signature never come
+     * out of here.  Returns enum kernel_recv_rc. */
     int (*recv)(struct kernel *k, int timeout_ms, struct kernel_msg *out, char *err, size_t errlen);
     /* Interrupt as the kernelspec says (signal or interrupt_request). */
     int (*interrupt)(struct kernel *k, char *err, size_t errlen);
@@ -53,6 +56,7 @@ struct kernel {
     char *name;          /* kernelspec name, OWNED by the kernel */
     char *language;      /* kernelspec language, OWNED by the kernel */
     json_t *info;        /* kernel_info_reply content once ready, OWNED; language_info lives here */
+    unsigned long rejected; /* messages dropped: bad signature or malformed */
     void *impl;          /* transport state */
 };
 
@@ -62,6 +66,10 @@ struct kernel_start_opts {
     const char *cwd;                /* NULL: the caller's cwd */
     const char *const *extra_env;   /* "NAME=value" added to the kernel's environment; NULL-terminated */
     long start_timeout_ms;          /* until kernel_info_reply; papermill default 60 s */
+    /* Optional: one line per rejected message (bad signature, malformed),
+     * never with the key or the message body; NULL = silent. */
+    void (*log)(void *ud, const char *line);
+    void *log_ud;
 };
 
 /* Local kernel over ZMQ (kernel_zmq.c).  Returns NULL with err on failure

@@ -1,9 +1,12 @@
 /* nbformat 4 notebooks as jansson trees.  Reading accepts 4.0-4.5 with
  * multi-line strings as lists or strings; the tree keeps every field and
  * unknown metadata as is, with multi-line fields (source, stream text,
- * text/* and other string mime values) joined into single strings.
+ * non-JSON mime values given as lists) joined into single strings, as
+ * nbformat's rejoin_lines; transient fields (metadata.orig_nbformat,
+ * orig_nbformat_minor, signature, cell metadata.trusted) are dropped.
  * Writing produces exactly what nbformat writes: 1-space indent, sorted
- * keys, ensure_ascii=False, multi-line fields split into lists of lines,
+ * keys, ensure_ascii=False, source, stream text and the text/...,
+ * application/javascript, image/svg+xml mime values split into lines,
  * a trailing newline; file writes are atomic (temp file + rename). */
 #ifndef NBSOAR_NOTEBOOK_H
 #define NBSOAR_NOTEBOOK_H
@@ -17,6 +20,12 @@
  * field that breaks the schema). */
 json_t *notebook_parse(const char *text, size_t len, const char *name, char *err, size_t errlen);
 json_t *notebook_read_file(const char *path, char *err, size_t errlen);
+/* As notebook_parse, and repairs what nbformat's validate() repairs when
+ * papermill reads a 4.5 notebook: a missing cell id is generated, a
+ * repeated one replaced.  *warnings_out (OWNED, NULL when nothing was
+ * repaired; may be NULL) gets one message per repair, naming the cell. */
+json_t *notebook_parse_with_warnings(const char *text, size_t len, const char *name, json_t **warnings_out,
+                                     char *err, size_t errlen);
 
 /* Upgrades a 4.0-4.4 notebook to 4.5 as nbformat.v4.upgrade does: random
  * 8-hex cell ids, metadata.orig_nbformat_minor.  No-op on 4.5. */

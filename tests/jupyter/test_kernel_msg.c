@@ -1,0 +1,181 @@
+/* Message building, HMAC-SHA256 signing and verification, parsing. */
+#include <criterion/criterion.h>
+
+#include <regex.h>
+#include <string.h>
+
+#include "kernel_msg.h"
+
+static const char *const P[4] = {"{\"a\":1}", "{}", "{}", "{\"code\":\"print(1)\"}"};
+
+static void parts_of(const char *const src[4], const void *part[4], size_t len[4])
+{
+    for (int i = 0; i < 4; i++) {
+        part[i] = src[i];
+        len[i] = strlen(src[i]);
+    }
+}
+
+static int matches(const char *re, const char *s)
+{
+    regex_t r;
+    cr_assert_eq(regcomp(&r, re, REG_EXTENDED | REG_NOSUB), 0);
+    int ok = regexec(&r, s, 0, NULL, 0) == 0;
+    regfree(&r);
+    return ok;
+}
+
+Test(kernel_msg, signature_matches_python_hmac_hexdigest)
+{
+    /* python3: hmac.HMAC(b"secret-key", digestmod=sha256) updated with the
+     * four parts, hexdigest(). */
+    char err[128], hex[65];
+    const void *part[4];
+    size_t len[4];
+    parts_of(P, part, len);
+    struct kernel_signer *s = kernel_signer_new("secret-key", 10, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(kernel_signer_sign(s, part, len, hex), 0);
+    cr_assert_str_eq(hex, "e2022f2987cfe155e0a1169239b489bab4ccc9dd76a0c0432e010b1367220ada");
+    cr_assert(kernel_signer_verify(s, part, len, hex, 64));
+    /* Signing again reuses the keyed context and gives the same result. */
+    char again[65];
+    cr_assert_eq(kernel_signer_sign(s, part, len, again), 0);
+    cr_assert_str_eq(again, hex);
+    kernel_signer_free(s);
+}
+
+Test(kernel_msg, verify_rejects_tampered_parts_and_bad_signatures)
+{
+    char err[128], hex[65];
+    const void *part[4];
+    size_t len[4];
+    parts_of(P, part, len);
+    struct kernel_signer *s = kernel_signer_new("secret-key", 10, err, sizeof err);
+    kernel_signer_sign(s, part, len, hex);
+    for (int i = 0; i < 4; i++) {
+        const char *tampered[4] = {P[0], P[1], P[2], P[3]};
+        tampered[i] = "{\"evil\":true}";
+        const void *tp[4];
+        size_t tl[4];
+        parts_of(tampered, tp, tl);
+        cr_assert_not(kernel_signer_verify(s, tp, tl, hex, 64), "tampered part %d accepted", i);
+    }
+    char bad[65];
+    memcpy(bad, hex, 65);
+    bad[10] = bad[10] == 'a' ? 'b' : 'a';
+    cr_assert_not(kernel_signer_verify(s, part, len, bad, 64));
+    cr_assert_not(kernel_signer_verify(s, part, len, hex, 63), "truncated signature");
+    cr_assert_not(kernel_signer_verify(s, part, len, "", 0), "empty signature");
+    struct kernel_signer *other = kernel_signer_new("other-key", 9, err, sizeof err);
+    cr_assert_not(kernel_signer_verify(other, part, len, hex, 64), "another key");
+    kernel_signer_free(other);
+    kernel_signer_free(s);
+}
+
+Test(kernel_msg, empty_key_means_unsigned)
+{
+    char err[128], hex[65];
+    const void *part[4];
+    size_t len[4];
+    parts_of(P, part, len);
+    struct kernel_signer *s = kernel_signer_new("", 0, err, sizeof err);
+    cr_assert_not_null(s);
+    cr_assert_eq(kernel_signer_sign(s, part, len, hex), 0);
+    cr_assert_str_eq(hex, "");
+    cr_assert(kernel_signer_verify(s, part, len, "", 0));
+    kernel_signer_free(s);
+}
+
+Test(kernel_msg, header_has_protocol_fields)
+{
+    struct kernel_session s;
+    kernel_session_init(&s);
+    char id[37];
+    json_t *h = kernel_msg_header(&s, "execute_request", id);
+    cr_assert(matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", id), "%s", id);
+    cr_assert_str_eq(json_string_value(json_object_get(h, "msg_id")), id);
+    cr_assert_str_eq(json_string_value(json_object_get(h, "session")), s.id);
+    cr_assert_str_eq(json_string_value(json_object_get(h, "msg_type")), "execute_request");
+    cr_assert_str_eq(json_string_value(json_object_get(h, "version")), "5.3");
+    cr_assert(json_is_string(json_object_get(h, "username")));
+    const char *date = json_string_value(json_object_get(h, "date"));
+    cr_assert(matches("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$", date), "%s", date);
+    char id2[37];
+    json_t *h2 = kernel_msg_header(&s, "x", id2);
+    cr_assert_str_neq(id, id2, "fresh id per message");
+    json_decref(h);
+    json_decref(h2);
+}
+
+Test(kernel_msg, wire_build_then_parse_round_trips)
+{
+    struct kernel_session s;
+    kernel_session_init(&s);
+    struct kernel_wire w;
+    char err[256];
+    json_t *content = json_pack("{s:s}", "code", "print('é\\n')");
+    json_t *parent = json_pack("{s:s}", "msg_id", "parent-1");
+    cr_assert_eq(kernel_wire_build(&s, "execute_request", content, parent, &w, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(w.part[2], "{}");
+    cr_assert(strstr(w.part[3], "é"), "UTF-8 on the wire, not \\u escapes: %s", w.part[3]);
+    const void *part[4] = {w.part[0], w.part[1], w.part[2], w.part[3]};
+    struct kernel_msg m;
+    cr_assert_eq(kernel_msg_parse(KERNEL_SHELL, part, w.len, &m, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(m.msg_type, "execute_request");
+    cr_assert_str_eq(m.parent_id, "parent-1");
+    cr_assert(json_equal(m.content, content));
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(m.msg, "header"), "msg_id")), w.msg_id);
+    kernel_msg_clear(&m);
+    kernel_wire_clear(&w);
+    json_decref(content);
+    json_decref(parent);
+}
+
+Test(kernel_msg, parse_names_the_part_that_is_not_an_object)
+{
+    const char *src[4] = {"{\"msg_type\":\"x\"}", "{}", "[1]", "{}"};
+    const void *part[4];
+    size_t len[4];
+    parts_of(src, part, len);
+    struct kernel_msg m;
+    char err[256];
+    cr_assert_eq(kernel_msg_parse(KERNEL_IOPUB, part, len, &m, err, sizeof err), -1);
+    cr_assert(strstr(err, "iopub") && strstr(err, "metadata"), "%s", err);
+    src[2] = "{}";
+    src[3] = "{\"trunc";
+    parts_of(src, part, len);
+    cr_assert_eq(kernel_msg_parse(KERNEL_IOPUB, part, len, &m, err, sizeof err), -1);
+    cr_assert(strstr(err, "content"), "%s", err);
+}
+
+Test(kernel_msg, missing_parent_reads_as_empty_string)
+{
+    const char *src[4] = {"{\"msg_type\":\"status\"}", "{}", "{}", "{\"execution_state\":\"starting\"}"};
+    const void *part[4];
+    size_t len[4];
+    parts_of(src, part, len);
+    struct kernel_msg m;
+    char err[256];
+    cr_assert_eq(kernel_msg_parse(KERNEL_IOPUB, part, len, &m, err, sizeof err), 0);
+    cr_assert_str_eq(m.parent_id, "");
+    cr_assert_eq(m.channel, KERNEL_IOPUB);
+    kernel_msg_clear(&m);
+}
+
+Test(kernel_msg, json_form_for_websocket_has_channel_and_buffers)
+{
+    struct kernel_session s;
+    kernel_session_init(&s);
+    char id[37], err[128];
+    json_t *msg = kernel_msg_new_json(&s, KERNEL_SHELL, "kernel_info_request", NULL, NULL, id);
+    cr_assert_not_null(msg);
+    cr_assert_str_eq(json_string_value(json_object_get(msg, "channel")), "shell");
+    cr_assert(json_is_array(json_object_get(msg, "buffers")));
+    cr_assert(json_is_object(json_object_get(msg, "parent_header")));
+    struct kernel_msg m;
+    cr_assert_eq(kernel_msg_adopt(KERNEL_SHELL, msg, &m, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(m.msg_type, "kernel_info_request");
+    kernel_msg_clear(&m);
+    cr_assert_eq(kernel_msg_adopt(KERNEL_SHELL, json_pack("{s:{}}", "header"), &m, err, sizeof err), -1);
+}
