@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "hub.h"
-#include "store_contents.h"
 
 static char *dup_key(const json_t *config, const char *key)
 {
