@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -302,4 +303,30 @@ Test(remote, a_server_killed_mid_notebook_ends_the_run, .timeout = 120)
     cr_assert(strstr(err, "WebSocket") || strstr(err, "connect"), "says the connection was lost: %s", err);
     free(err);
     rs_system("rm -rf '%s'", dir);
+}
+
+Test(remote, an_executor_section_with_a_vault_token_runs_remotely)
+{
+    char in[700], path[800];
+    notebook(in, sizeof in, "jupyter", "streams");
+    snprintf(path, sizeof path, "%s/keys.py", work);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "jupyter_token = \"%s\"\n", getenv("RT_TOKEN"));
+    fclose(f);
+    chmod(path, 0600);
+    snprintf(path, sizeof path, "%s/nbsoar.conf", work);
+    f = fopen(path, "w");
+    fprintf(f, "[host]\nvault = keys.py\n\n[executor remote]\nplugin = jupyter\nserver = %s\ntoken = vault:jupyter_token\n",
+            getenv("RT_URL"));
+    fclose(f);
+    /* the run goes to the server: it logs the job's kernel by its session */
+    int rc = nbx("vault", "-c nbsoar.conf --log-level debug '%s' out.ipynb", in);
+    char *err = work_file("vault.err");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_null(strstr(err, getenv("RT_TOKEN")), "%s", err);
+    free(err);
+    char *out = work_file("out.ipynb");
+    cr_assert(strstr(out, "\"papermill\""), "the notebook was written");
+    free(out);
+    cr_assert_eq(rs_system("grep -q 'POST /api/kernels' '%s'", getenv("RT_LOG")), 0, "the server created a kernel");
 }
