@@ -330,3 +330,35 @@ Test(remote, an_executor_section_with_a_vault_token_runs_remotely)
     free(out);
     cr_assert_eq(rs_system("grep -q 'POST /api/kernels' '%s'", getenv("RT_LOG")), 0, "the server created a kernel");
 }
+
+Test(remote, a_dropped_websocket_is_reconnected_and_nothing_is_lost)
+{
+    /* a proxy cuts the kernel WebSocket 2 s into a 4 s cell; the client
+     * reconnects with the same session and the server replays the rest */
+    char script[600], portfile[800], in[700];
+    rs_source(script, sizeof script, "tests/remote/drop_proxy.py");
+    snprintf(portfile, sizeof portfile, "%s/proxy.port", work);
+    char target[16];
+    snprintf(target, sizeof target, "%d", atoi(strrchr(getenv("RT_URL"), ':') + 1));
+    pid_t proxy = fork();
+    if (proxy == 0) {
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        execl("/usr/bin/python3", "python3", script, portfile, target, "2.0", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && access(portfile, R_OK) != 0; i++)
+        usleep(50 * 1000);
+    char *port = rs_slurp(portfile);
+    rs_source(in, sizeof in, "tests/remote/notebooks/drop.ipynb");
+    int rc = nbx("drop", "--log-level info --remote http://127.0.0.1:%s/ --token-file token '%s' out.ipynb", port, in);
+    free(port);
+    kill(proxy, SIGKILL);
+    waitpid(proxy, NULL, 0);
+    char *err = work_file("drop.err"), *out = work_file("out.ipynb");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert(strstr(err, "reconnecting"), "the drop happened and was noticed: %s", err);
+    cr_assert(strstr(out, "before") && strstr(out, "after") && strstr(out, "next"), "every output arrived: %s", out);
+    free(err);
+    free(out);
+}
