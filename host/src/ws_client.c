@@ -4,8 +4,8 @@
  * timeout given to lws_service(), so every wait schedules a timer (sul) at
  * its deadline to bound the poll. */
 #include "ws_client.h"
+#include "ws_parse.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,10 +76,8 @@ static void quiet_log(int level, const char *line)
 
 static void init_once(void)
 {
-    if (getenv("NBSOAR_LWS_DEBUG"))
-        lws_set_log_level(atoi(getenv("NBSOAR_LWS_DEBUG")), NULL);
-    else
-        lws_set_log_level(0, quiet_log);
+    /* lws logs headers at its higher levels: never let it print */
+    lws_set_log_level(0, quiet_log);
 }
 
 void ws_client_set_keepalive(unsigned ping_s, unsigned hangup_s)
@@ -282,70 +280,8 @@ static void pump(struct nbsoar_ws *ws, int64_t deadline)
     lws_sul_cancel(&ws->wake);
 }
 
-/* Splits url into TLS flag, host, port and path (with query).  ws/wss and
- * http/https are accepted. */
-static int parse_url(const char *url, int *tls, char *host, size_t hostlen, int *port, char *path,
-                     size_t pathlen)
-{
-    const char *rest;
-    if (strncmp(url, "wss://", 6) == 0 || strncmp(url, "https://", 8) == 0)
-        *tls = 1;
-    else if (strncmp(url, "ws://", 5) == 0 || strncmp(url, "http://", 7) == 0)
-        *tls = 0;
-    else
-        return -1;
-    rest = strstr(url, "://") + 3;
-    size_t hl = strcspn(rest, "/?#");
-    const char *slash = rest + hl;
-    if (memchr(rest, '@', hl))
-        return -1; /* credentials belong in the auth header */
-    const char *colon = NULL;
-    if (rest[0] == '[') {
-        const char *close = memchr(rest, ']', hl);
-        if (!close)
-            return -1;
-        if (close + 1 < slash && close[1] == ':')
-            colon = close + 1;
-        if ((size_t)(close - rest - 1) >= hostlen)
-            return -1;
-        memcpy(host, rest + 1, (size_t)(close - rest - 1));
-        host[close - rest - 1] = '\0';
-    } else {
-        colon = memchr(rest, ':', hl);
-        size_t n = colon ? (size_t)(colon - rest) : hl;
-        if (n == 0 || n >= hostlen)
-            return -1;
-        memcpy(host, rest, n);
-        host[n] = '\0';
-    }
-    *port = *tls ? 443 : 80;
-    if (colon) {
-        char *end;
-        long p = strtol(colon + 1, &end, 10);
-        if (end != slash || p <= 0 || p > 65535)
-            return -1;
-        *port = (int)p;
-    }
-    const char *pend = slash + strcspn(slash, "#");
-    size_t pl = (size_t)(pend - slash);
-    if (pl + 2 > pathlen)
-        return -1;
-    if (pl == 0 || slash[0] != '/') {
-        path[0] = '/';
-        memcpy(path + 1, slash, pl);
-        path[pl + 1] = '\0';
-    } else {
-        memcpy(path, slash, pl);
-        path[pl] = '\0';
-    }
-    return 0;
-}
-
 static int add_header_line(struct nbsoar_ws *ws, const char *line)
 {
-    const char *colon = strchr(line, ':');
-    if (!colon || colon == line)
-        return -1;
     char **n = realloc(ws->hdr_name, (ws->n_hdr + 1) * sizeof *n);
     if (!n)
         return -1;
@@ -354,20 +290,8 @@ static int add_header_line(struct nbsoar_ws *ws, const char *line)
     if (!v)
         return -1;
     ws->hdr_value = v;
-    size_t nl = (size_t)(colon - line);
-    char *name = malloc(nl + 2);
-    char *value = strdup(colon + 1 + strspn(colon + 1, " \t"));
-    if (!name || !value) {
-        free(name);
-        free(value);
+    if (ws_split_header(line, &ws->hdr_name[ws->n_hdr], &ws->hdr_value[ws->n_hdr]) != 0)
         return -1;
-    }
-    for (size_t i = 0; i < nl; i++)
-        name[i] = (char)tolower((unsigned char)line[i]);
-    name[nl] = ':';
-    name[nl + 1] = '\0';
-    ws->hdr_name[ws->n_hdr] = name;
-    ws->hdr_value[ws->n_hdr] = value;
     ws->n_hdr++;
     return 0;
 }
@@ -452,7 +376,7 @@ int ws_client_connect(const struct nbsoar_http_endpoint *ep, const char *url,
         chosen_protocol[0] = '\0';
     char host[256], path[4096], offered[512] = "", hosthdr[300];
     int tls = 0, port = 0;
-    if (!url || parse_url(url, &tls, host, sizeof host, &port, path, sizeof path) != 0) {
+    if (!url || ws_parse_url(url, &tls, host, sizeof host, &port, path, sizeof path) != 0) {
         snprintf(err, errlen, "not a ws://, wss://, http:// or https:// URL with a host: %s", url ? url : "(null)");
         return NBSOAR_ERROR;
     }

@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "hub.h"
-#include "store_contents.h"
 
 static char *dup_key(const json_t *config, const char *key)
 {
@@ -182,6 +181,7 @@ struct kernel *remote_kernel_start(const struct nbsoar_host *h, const struct jup
         .base_url = run->base,
         .kernel_name = ko->kernel_name,
         .language = ko->language,
+        .path = ko->cwd, /* a server-side contents path there */
         .start_timeout_ms = ko->start_timeout_ms,
         .protocol = r->protocol,
     };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -124,6 +125,9 @@ static int spawn(struct rserver *s, char *const argv[], char *const extra_env[])
         return -1;
     if (pid == 0) {
         setpgid(0, 0);
+        /* a test runner that dies without its POST_ALL hook still takes
+         * the server down (it then stops its own kernels and spawns) */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
