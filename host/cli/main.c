@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_version,
     &cli_cmd_plugins,
     &cli_cmd_check,
+    &cli_cmd_exec,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
