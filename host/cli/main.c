@@ -16,6 +16,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_plugins,
     &cli_cmd_check,
     &cli_cmd_exec,
+    &cli_cmd_run,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
