@@ -16,6 +16,7 @@
 #include "jupyter_io.h"
 #include "jupyter_options.h"
 #include "kernel.h"
+#include "kernel_pool.h"
 #include "notebook.h"
 #include "operations.h"
 #include "parameters.h"
@@ -26,6 +27,7 @@
 struct jupyter_state {
     const struct nbsoar_host *host;
     json_t *defaults; /* OWNED: the config section as options */
+    struct kernel_pool *pool; /* OWNED; NULL unless warm_pool > 0 */
 };
 
 /* Everything one run() holds; released by run_free. */
@@ -313,7 +315,17 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
         .log = hook_log,
     };
 
-    struct kernel *k = kernel_local_start(&ko, err, sizeof err);
+    /* A pool kernel shares the pool's environment: a run with secrets in
+     * its kernel's environment, or another cwd, starts its own. */
+    size_t n_env = 0;
+    while (c->extra_env && c->extra_env[n_env])
+        n_env++;
+    struct kernel_pool *pool = c->st->pool;
+    struct kernel *k = NULL;
+    if (pool && kname && n_env <= 1 && kernel_pool_fits(pool, c->o.cwd))
+        k = kernel_pool_take(pool, kname);
+    if (!k)
+        k = kernel_local_start(&ko, err, sizeof err);
     if (!k) {
         /* papermill has saved the started notebook by now; so do we. */
         int64_t now = pm_now_us();
@@ -335,7 +347,10 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     /* the notebook is written before the kernel's graceful exit, which
      * takes ipykernel a few hundred milliseconds */
     int wrc = jupyter_write_notebook(h, c->nb, c->output, err, sizeof err);
-    k->ops->shutdown(k);
+    if (pool)
+        kernel_pool_retire(pool, k);
+    else
+        k->ops->shutdown(k);
     if (wrc != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         json_decref(details);
@@ -412,14 +427,30 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
         host->log(host, NBSOAR_LOG_ERROR, "%s", err);
         return NBSOAR_ERROR;
     }
+    json_int_t warm = json_integer_value(json_object_get(config, "warm_pool"));
+    if (warm < 0 || warm > 16) {
+        host->log(host, NBSOAR_LOG_ERROR, "warm_pool: %" JSON_INTEGER_FORMAT " is out of range (0..16)", warm);
+        return NBSOAR_ERROR;
+    }
+    if (warm > 0 && !host->check_mode) {
+        static const char *const env[] = {"PYDEVD_DISABLE_FILE_VALIDATION=1", NULL};
+        st->pool = kernel_pool_new((int)warm, probe.kernel ? probe.kernel : "python3", probe.cwd, env,
+                                   probe.start_timeout_ms);
+        if (!st->pool) {
+            host->log(host, NBSOAR_LOG_ERROR, "warm_pool: cannot start the kernel pool");
+            return NBSOAR_ERROR;
+        }
+    }
     return NBSOAR_OK;
 }
 
 static void jupyter_shutdown(void *state)
 {
     struct jupyter_state *st = state;
-    if (st)
+    if (st) {
+        kernel_pool_free(st->pool);
         json_decref(st->defaults);
+    }
     free(st);
 }
 
