@@ -46,6 +46,13 @@ int dispatch_add_instance(struct dispatcher *d, enum conf_kind kind, struct plug
 int dispatch_run(struct dispatcher *d, const struct host_env *env, FILE *table_out);
 void dispatch_free(struct dispatcher *d);
 
+struct journal;
+/* `nbsoar replay`: queues new jobs for the journalled event `event_id`
+ * through the routes of conf it matches now, or through route_name alone
+ * (NULL: matching).  *job_ids: OWNED array of the new ids.  0, or -1. */
+int dispatch_replay(const struct conf *conf, struct journal *j, const char *event_id,
+                    const char *route_name, json_t **job_ids, char *err, size_t errlen);
+
 /* Output notebook path: folder/template with strftime codes expanded at
  * `when` and {route} {notebook} {event} {job} replaced by sanitised values
  * (only [A-Za-z0-9._-], no leading dot, at most 96 bytes), so event data

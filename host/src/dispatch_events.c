@@ -84,6 +84,16 @@ int dispatch_reload_routes(struct dispatcher *d, char *err, size_t errlen)
     return rc;
 }
 
+char *dispatch_notebook_path(const struct conf *conf, const char *notebook)
+{
+    char *resolved = conf_resolve_path(conf, notebook);
+    char *real = resolved ? realpath(resolved, NULL) : NULL;
+    if (real == NULL)
+        return resolved; /* missing now: the job fails with the path named */
+    free(resolved);
+    return real;
+}
+
 void dispatch_free_job_ins(struct journal_job_in *jobs, size_t n)
 {
     for (size_t i = 0; jobs != NULL && i < n; i++) {
@@ -118,7 +128,7 @@ int dispatch_match_event(struct dispatcher *d, const json_t *event, struct journ
         }
         out[i] = (struct journal_job_in){
             .route = r->name,
-            .notebook = conf_resolve_path(d->conf, rj[i].notebook),
+            .notebook = dispatch_notebook_path(d->conf, rj[i].notebook),
             .parameters = params,
             .retries = r->retries,
             .backoff_ms = r->backoff_ms,

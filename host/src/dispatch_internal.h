@@ -80,6 +80,9 @@ struct route_table *dispatch_build_routes(const struct conf *conf, char *err, si
  * holds are OWNED by the caller (dispatch_free_job_ins).  Caller holds mu. */
 int dispatch_match_event(struct dispatcher *d, const json_t *event, struct journal_job_in **jobs,
                          size_t *n_jobs, char *err, size_t errlen);
+/* A route's notebook as an absolute path (relative ones are relative to
+ * the config), so the daemon's cwd does not matter.  OWNED: free(). */
+char *dispatch_notebook_path(const struct conf *conf, const char *notebook);
 void dispatch_free_job_ins(struct journal_job_in *jobs, size_t n);
 void dispatch_note_job(struct dispatcher *d, const char *job_id);
 
