@@ -1,0 +1,51 @@
+/* nbsoar run end to end on a real ipykernel: each test runs one scenario
+ * of run_e2e.py (which drives the nbsoar binary and says which check
+ * failed).  Scenarios: 50 events through 5 routes; kill -9 at random points
+ * then a restart; malformed events quarantined; a failing notebook; an
+ * endless notebook stopped at its timeout; SIGTERM draining a run. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+static int scenario(const char *name)
+{
+    const char *root = getenv("NBSOAR_SOURCE_ROOT");
+    cr_assert_not_null(root, "NBSOAR_SOURCE_ROOT is set by meson");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/run/run_e2e.py %s", root, name);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+TestSuite(run, .timeout = 600);
+
+Test(run, fifty_events_through_five_routes_give_the_expected_jobs_outputs_and_operations)
+{
+    cr_assert_eq(scenario("fifty"), 0);
+}
+
+Test(run, kill_9_at_random_points_loses_no_event_and_applies_nothing_twice)
+{
+    cr_assert_eq(scenario("kill9"), 0);
+}
+
+Test(run, malformed_events_are_quarantined_with_a_reason_and_the_host_goes_on)
+{
+    cr_assert_eq(scenario("malformed"), 0);
+}
+
+Test(run, a_failing_notebook_fails_its_job_only)
+{
+    cr_assert_eq(scenario("failing"), 0);
+}
+
+Test(run, an_endless_notebook_is_stopped_at_its_timeout)
+{
+    cr_assert_eq(scenario("endless"), 0);
+}
+
+Test(run, sigterm_drains_and_a_restart_finishes_the_rest)
+{
+    cr_assert_eq(scenario("sigterm"), 0);
+}
