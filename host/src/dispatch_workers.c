@@ -112,11 +112,58 @@ static int sink_wanted(const struct job_plan *p, const char *name)
     return 0;
 }
 
-/* One journal_op_in per (operation, sink that takes its type).  *out OWNED. */
+/* Sinks that name JobFinished among their operations ("*" does not count:
+ * a catch-all sink such as file gets only what notebooks emit). */
+static int wants_job_finished(const struct plugin_instance *sink)
+{
+    const char *const *ops = sink->plugin->def.operations;
+    for (size_t i = 0; ops != NULL && ops[i] != NULL; i++)
+        if (strcmp(ops[i], "JobFinished") == 0)
+            return 1;
+    return 0;
+}
+
+/* The operation the dispatcher hands notify sinks when a job ends (see
+ * plugins/notify/notify.h).  OWNED by the caller. */
+static json_t *job_finished_op(const struct journal_job *job, const char *status,
+                               const char *output, const char *link, const char *error,
+                               double seconds)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:f}", "id", job->id, "status", status,
+                          "notebook", job->notebook, "attempt", job->attempt, "duration_s",
+                          seconds);
+    if (job->route)
+        json_object_set_new(j, "route", json_string(job->route));
+    if (job->event_id)
+        json_object_set_new(j, "event_id", json_string(job->event_id));
+    const char *title = json_string_value(json_object_get(job->event, "title"));
+    if (title)
+        json_object_set_new(j, "event_title", json_string(title));
+    if (output)
+        json_object_set_new(j, "output", json_string(output));
+    if (link)
+        json_object_set_new(j, "output_link", json_string(link));
+    if (error)
+        json_object_set_new(j, "error", json_string(error));
+    return json_pack("{s:s, s:o}", "type", "JobFinished", "job", j);
+}
+
+/* Appends one JobFinished per notify sink at index `index`. */
+static size_t add_job_finished(struct dispatcher *d, const json_t *op, int index,
+                               struct journal_op_in *out, size_t n)
+{
+    for (size_t s = 0; s < d->n_sinks; s++)
+        if (wants_job_finished(d->sinks[s].inst))
+            out[n++] = (struct journal_op_in){index, d->sinks[s].inst->name, op};
+    return n;
+}
+
+/* One journal_op_in per (operation, sink that takes its type), room left
+ * for the JobFinished ones.  *out OWNED. */
 static size_t route_operations(struct dispatcher *d, const struct job_plan *p, const json_t *ops,
                                struct journal_op_in **out)
 {
-    size_t n = 0, cap = json_array_size(ops) * (d->n_sinks ? d->n_sinks : 1);
+    size_t n = 0, cap = (json_array_size(ops) + 1) * (d->n_sinks ? d->n_sinks : 1);
     *out = calloc(cap ? cap : 1, sizeof **out);
     if (*out == NULL)
         return 0;
@@ -152,6 +199,15 @@ static void end_job(struct dispatcher *d, const struct journal_job *job, const s
             log_error("job %s: %s", job->id, err);
         log_warn("job %s (%s, attempt %d): %s; %s", job->id, job->notebook, job->attempt, why,
                  dead ? "no retries left: dead" : "will retry");
+        if (dead) {
+            json_t *jf = job_finished_op(job, "dead", output, NULL, why, seconds);
+            struct journal_op_in jops[16];
+            size_t n = add_job_finished(d, jf, 0, jops, 0);
+            if (n > 0 && n <= 16 &&
+                journal_add_operations(d->journal, job->id, jops, n, err, sizeof err) != 0)
+                log_error("job %s: %s", job->id, err);
+            json_decref(jf);
+        }
         dispatch_metrics_count(d->metrics, "nbsoar_jobs_total", "status",
                                dead ? "dead" : "retry", 1);
         return;
@@ -159,12 +215,17 @@ static void end_job(struct dispatcher *d, const struct journal_job *job, const s
     struct journal_op_in *ops = NULL;
     size_t n_ops = 0;
     int ok = res->status == NBSOAR_JOB_SUCCEEDED && rc == NBSOAR_OK;
-    if (ok)
-        n_ops = route_operations(d, p, res->operations, &ops);
+    n_ops = route_operations(d, p, ok ? res->operations : NULL, &ops);
     char timeout_msg[128];
     if (timed_out)
         snprintf(timeout_msg, sizeof timeout_msg, "timed out after %ld ms: the kernel was stopped",
                  p->timeout_ms);
+    json_t *jf = job_finished_op(job, ok ? "succeeded" : timed_out ? "timeout" : "failed",
+                                 res->output ? res->output : output, res->output_link,
+                                 ok ? NULL : timed_out ? timeout_msg : res->error, seconds);
+    if (ops != NULL)
+        n_ops = add_job_finished(d, jf, (int)json_array_size(ok ? res->operations : NULL), ops,
+                                 n_ops);
     struct journal_job_result jr = {
         .status = ok ? JOURNAL_JOB_SUCCEEDED : JOURNAL_JOB_FAILED,
         .notebook_sha256 = sha[0] ? sha : NULL,
@@ -177,6 +238,7 @@ static void end_job(struct dispatcher *d, const struct journal_job *job, const s
     if (journal_finish_job(d->journal, job->id, &jr, err, sizeof err) != 0)
         log_error("job %s: %s", job->id, err);
     free(ops);
+    json_decref(jf);
     if (!ok)
         log_warn("job %s (%s) failed: %s", job->id, job->notebook, jr.error);
     dispatch_metrics_count(d->metrics, "nbsoar_jobs_total", "status", ok ? "succeeded" : "failed",
