@@ -38,7 +38,7 @@ NB = {"cells": [
     "nbformat": 4, "nbformat_minor": 5}
 
 
-def setup(d, sync="full"):
+def setup(d, sync="full", pool=2):
     os.makedirs(os.path.join(d, "inbox"), exist_ok=True)
     with open(os.path.join(d, "trivial.ipynb"), "w") as f:
         json.dump(NB, f)
@@ -59,7 +59,7 @@ interval = 5ms
 
 [executor local]
 plugin = jupyter
-warm_pool = 2
+warm_pool = {pool}
 
 [sink file]
 plugin = file
@@ -107,9 +107,9 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
 
 
-def latency(n, sync):
+def latency(n, sync, pool):
     d = tempfile.mkdtemp(prefix="nbsoar-bench-")
-    conf = setup(d, sync)
+    conf = setup(d, sync, pool)
     p = subprocess.Popen([BIN, "run", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(8)  # the warm pool fills
     ours, theirs = [], []
@@ -165,12 +165,13 @@ def main():
     ap.add_argument("--throughput", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--sync", default="full")
+    ap.add_argument("--pool", type=int, default=2)
     a = ap.parse_args()
     print("load average before:", os.getloadavg())
     if a.latency:
-        ours, theirs = latency(a.latency, a.sync)
+        ours, theirs = latency(a.latency, a.sync, a.pool)
         ms = [x * 1000 for x in ours]
-        print(f"latency nbsoar run (journal_sync={a.sync}): n={len(ms)} median {statistics.median(ms):.1f} ms, "
+        print(f"latency nbsoar run (journal_sync={a.sync}, warm_pool={a.pool}): n={len(ms)} median {statistics.median(ms):.1f} ms, "
               f"p99 {pct(ms, 99):.1f} ms, min {min(ms):.1f} ms, max {max(ms):.1f} ms")
         js = [x * 1000 for x in theirs]
         print(f"latency jupyter-execute per event: n={len(js)} median {statistics.median(js):.0f} ms, "
