@@ -108,7 +108,7 @@ static void build_routes(const char *cont)
                   "continue", cont, NULL);
         else
             route("thehive", "match.raw.tags", i % 4 == 1 ? "phishing" : "malware",
-                  "match.raw.observables.*.dataType", i % 3 ? "url" : "mail",
+                  "match.raw.observables.dataType", i % 3 ? "url" : "mail",
                   "match.fields.urls", "exists", "notebooks", "h.ipynb", "continue", cont,
                   NULL);
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mail_smtp.h"
 #include "redact.h"
 
 #define NO_JOURNAL "no journal in this command"
@@ -241,6 +242,19 @@ static void svc_progress(const struct nbsoar_host *h, int done, int total, const
     free(clean);
 }
 
+/* ---- mail ------------------------------------------------------------- */
+
+static int svc_mail_send(const struct nbsoar_host *h, const struct nbsoar_mail *m, char *err,
+                         size_t errlen)
+{
+    (void)h;
+    if (m == NULL) {
+        snprintf(err, errlen, "mail_send: no message");
+        return NBSOAR_ERROR;
+    }
+    return mail_smtp_send(m, err, errlen);
+}
+
 /* ---- instances -------------------------------------------------------- */
 
 static void fill_table(struct plugin_instance *inst, int check_mode)
@@ -264,6 +278,7 @@ static void fill_table(struct plugin_instance *inst, int check_mode)
         .cursor_set = svc_cursor_set,
         .counter_add = svc_counter_add,
         .progress = svc_progress,
+        .mail_send = svc_mail_send,
     };
 }
 

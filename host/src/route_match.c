@@ -20,6 +20,7 @@
  * matcher's.  A test's state packs generation and result in one word. */
 struct path_cache {
     uint32_t gen;
+    int fanout;          /* a name met a list on the way: walk the path */
     const json_t *val;
 };
 
@@ -162,8 +163,16 @@ static const json_t *cached_path(struct route_matcher *m, const json_t *event, i
     struct path_cache *c = &m->paths[idx];
     if (c->gen != m->gen) {
         const struct route_path *p = &m->t->paths[idx];
-        const json_t *base = p->parent >= 0 ? cached_path(m, event, p->parent) : event;
-        c->val = base != NULL ? route_path_step(base, &p->segs[p->n - 1]) : NULL;
+        const json_t *base = event;
+        c->fanout = 0;
+        if (p->parent >= 0) {
+            base = cached_path(m, event, p->parent);
+            c->fanout = m->paths[p->parent].fanout;
+        }
+        const struct path_seg *last = &p->segs[p->n - 1];
+        if (json_is_array(base) && last->index < 0)
+            c->fanout = 1;
+        c->val = base != NULL && !c->fanout ? route_path_step(base, last) : NULL;
         c->gen = m->gen;
     }
     return c->val;
@@ -182,7 +191,10 @@ static int eval_pred(struct route_matcher *m, const json_t *event, int idx)
         res = route_path_walk(event, path, test_scalar, &st);
     } else {
         const json_t *v = cached_path(m, event, pr->path);
-        res = v != NULL && test_scalar(&st, v);
+        if (v != NULL)
+            res = test_scalar(&st, v);
+        else
+            res = m->paths[pr->path].fanout && route_path_walk(event, path, test_scalar, &st);
     }
     m->pred_state[idx] = m->gen << 1 | (res != 0);
     return res != 0;

@@ -14,7 +14,7 @@
  *   continue  = false                   # true: later routes are tried too
  *   notebooks = golden_ticket_ads.ipynb, generic.ipynb   # one job per notebook
  *   param.user    = {fields.user}       # the JSON value, type kept (string, number, list...)
- *   param.ips     = {fields.attributes.*.value}   # with `*`: a list of what was found
+ *   param.ips     = {fields.attributes.value}   # through a list: a list of what was found
  *   param.summary = {title} on {fields.dest}   # text: values interpolated ({{ for a brace)
  *   param.limit   = 50                  # literal: 50 is a number, true/false/null, "50" a string
  *   param_missing = null                # null (default) | error: a {path} that is absent
@@ -32,9 +32,11 @@
  * Paths (after `match.` and inside `{...}`): dotted names from the event
  * {id, source, type, time, title, fields{}, raw{}, ref{}}; the first name
  * must be one of those, so a typo is an error instead of a route that never
- * fires.  A number indexes a list (`fields.urls.0`); `*` means "any element"
- * of a list or object (`fields.attributes.*.type`); a name holding dots or
- * spaces is quoted (`raw."kibana.alert.rule.name"`).
+ * fires.  A number indexes a list (`fields.urls.0`); a name on a list
+ * applies to each element, as in Elasticsearch (`fields.attributes.type` is
+ * the type of every attribute); `*` means "any element" of a list or object
+ * (`raw.stats.*`); a name holding dots or spaces is quoted
+ * (`raw."kibana.alert.rule.name"`).
  *
  * Tests (the value of a `match.` key):
  *   exists           the path is present and not null

@@ -182,18 +182,20 @@ static int collect(void *arg, const json_t *v)
 }
 
 /* The value a path gives (a copy, so parameters never alias the event): the
- * value itself, a list for `*`, or NULL when absent. */
+ * value itself; a list for `*` or a name applied to a list; NULL when
+ * absent. */
 static json_t *path_value(const json_t *event, const struct route_path *p)
 {
-    if (p->has_any) {
-        json_t *arr = json_array();
-        route_path_walk(event, p, collect, arr);
-        json_t *copy = json_deep_copy(arr);
-        json_decref(arr);
-        return copy;
-    }
-    const json_t *v = route_path_get(event, p);
-    return v != NULL ? json_deep_copy(v) : NULL;
+    const json_t *v = p->has_any ? NULL : route_path_get(event, p);
+    if (v != NULL)
+        return json_deep_copy(v);
+    json_t *arr = json_array();
+    route_path_walk(event, p, collect, arr);
+    json_t *copy = NULL;
+    if (p->has_any || json_array_size(arr) > 0)
+        copy = json_deep_copy(arr);
+    json_decref(arr);
+    return copy;
 }
 
 static void append_text(char **buf, size_t *len, const char *s)

@@ -336,7 +336,7 @@ static size_t build_route(struct route_table *t, const struct route_def *d, stru
     size_t before = errs->n;
     char err[768];
     memset(r, 0, sizeof(*r));
-    r->name = strdup(d->name);
+    r->name = strdup(d->name != NULL ? d->name : "");
     r->file = d->file != NULL ? strdup(d->file) : NULL;
     r->line = d->line;
     r->backoff_ms = DEFAULT_BACKOFF_MS;
@@ -345,19 +345,19 @@ static size_t build_route(struct route_table *t, const struct route_def *d, stru
         const struct route_kv *kv = &d->kv[i];
         const struct route_kv *prev = earlier_same_key(d, i);
         if (prev != NULL) {
-            add_error(errs, kv->file, kv->line, d->name, kv->key,
+            add_error(errs, kv->file, kv->line, r->name, kv->key,
                       "given twice (first at line %d)", prev->line);
             continue;
         }
         err[0] = '\0';
         if (apply_kv(t, r, kv, err, sizeof(err)) != 0)
-            add_error(errs, kv->file, kv->line, d->name, kv->key, "%s", err);
+            add_error(errs, kv->file, kv->line, r->name, kv->key, "%s", err);
     }
     if (r->n_notebooks == 0)
-        add_error(errs, d->file, d->line, d->name, NULL,
+        add_error(errs, d->file, d->line, r->name, NULL,
                   "no notebooks: add notebooks = playbook.ipynb");
     if (r->is_default && r->n_conds > 0)
-        add_error(errs, d->file, d->line, d->name, NULL,
+        add_error(errs, d->file, d->line, r->name, NULL,
                   "a default route takes no match.* keys: it runs when no other route matched");
     if (r->backoff_max_ms < r->backoff_ms)
         r->backoff_max_ms = r->backoff_ms;

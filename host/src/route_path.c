@@ -180,6 +180,13 @@ static int walk_from(const json_t *v, const struct route_path *p, size_t i,
                      int (*fn)(void *, const json_t *), void *arg)
 {
     for (; i < p->n && v != NULL; i++) {
+        if (!p->segs[i].any && json_is_array(v) && p->segs[i].index < 0) {
+            /* A name on a list applies to each element. */
+            for (size_t k = 0; k < json_array_size(v); k++)
+                if (walk_from(json_array_get(v, k), p, i, fn, arg))
+                    return 1;
+            return 0;
+        }
         if (!p->segs[i].any) {
             v = route_path_step(v, &p->segs[i]);
             continue;

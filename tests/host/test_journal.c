@@ -389,6 +389,10 @@ Test(journal, quarantine_route_counts_and_find_event)
     struct journal_stats s;
     journal_stats(j, &s, err, sizeof(err));
     cr_assert_eq(s.quarantined, 1);
+    static char big[100000];
+    memset(big, 'x', sizeof(big));
+    cr_assert_eq(journal_quarantine(j, "webhook", big, sizeof(big), "over the size limit",
+                                    err, sizeof(err)), 0);
     json_t *counts;
     cr_assert_eq(journal_route_counts(j, &counts, err, sizeof(err)), 0);
     char *txt = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
@@ -401,6 +405,11 @@ Test(journal, quarantine_route_counts_and_find_event)
     cr_assert_eq(found_row, rowid);
     json_decref(found);
     cr_assert_eq(journal_find_event(j, "nope", &found_row, &found, err, sizeof(err)), 0);
+    char rowtext[32];
+    snprintf(rowtext, sizeof(rowtext), "%lld", (long long)rowid);
+    cr_assert_eq(journal_find_event(j, rowtext, &found_row, &found, err, sizeof(err)), 1,
+                 "the row id finds it too");
+    json_decref(found);
     struct journal_job_filter f = {.event_id = "f1", .route = "phish"};
     json_t *list;
     journal_list_jobs(j, &f, &list, err, sizeof(err));
@@ -408,6 +417,9 @@ Test(journal, quarantine_route_counts_and_find_event)
     json_decref(list);
     json_decref(e);
     journal_close(j);
+    cr_assert_eq(sql_long("SELECT length(data) FROM quarantine WHERE source = 'webhook'"), 65536,
+                 "only the first 64 KiB are kept");
+    cr_assert_eq(sql_long("SELECT size FROM quarantine WHERE source = 'webhook'"), 100000);
 }
 
 struct claimer {

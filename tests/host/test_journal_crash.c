@@ -15,10 +15,10 @@
 
 #include "journal.h"
 
-#define N_EVENTS 30
+#define N_EVENTS 16
 #define OPS_PER_JOB 3
 #define KILLED_LIVES 3
-#define TRIALS 5
+#define TRIALS 4
 
 static char dir[64], db_path[128], sink_log[128];
 

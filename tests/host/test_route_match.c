@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "diag.h"
+#include "route_conf.h"
 #include "route_match.h"
 
 /* A minimal INI reader for the tests: `[route NAME]` and `key = value`
@@ -230,8 +233,14 @@ Test(route_match, paths_with_indices_wildcards_and_quoted_names)
         "[route star]\nmatch.fields.attributes.*.type = ip-dst\nnotebooks = star\ncontinue = true\n"
         "[route quoted]\nmatch.fields.\"kibana.alert.rule.name\" = dotted\nnotebooks = q\n"
         "continue = true\n"
-        "[route ref]\nmatch.ref.kind = notable\nnotebooks = ref\n");
-    cr_assert_str_eq(match_str(t, SPLUNK), "idx:idx star:star quoted:q ref:ref");
+        "[route ref]\nmatch.ref.kind = notable\nnotebooks = ref\ncontinue = true\n"
+        "[route through]\nmatch.fields.attributes.type = ip-dst\nnotebooks = th\n"
+        "continue = true\n"
+        "[route through_ex]\nmatch.fields.attributes.value = exists\nnotebooks = te\n"
+        "continue = true\n"
+        "[route through_no]\nmatch.fields.attributes.type = sha256\nnotebooks = tn\n");
+    cr_assert_str_eq(match_str(t, SPLUNK),
+                     "idx:idx star:star quoted:q ref:ref through:th through_ex:te");
     route_table_free(t);
 }
 
@@ -279,6 +288,8 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
         "param.hours = {fields.ticket_lifetime_hours}\n"
         "param.tags = {fields.tags}\n"
         "param.ips = {fields.attributes.*.value}\n"
+        "param.types = {fields.attributes.type}\n"
+        "param.nothing = {fields.attributes.nothere}\n"
         "param.summary = {title} for {fields.user} ({fields.ticket_lifetime_hours}h) {{x}}\n"
         "param.limit = 50\n"
         "param.ratio = 0.5\n"
@@ -296,6 +307,10 @@ Test(route_params, whole_path_keeps_type_text_interpolates_literals_typed)
     char *ips = json_dumps(json_object_get(p, "ips"), JSON_COMPACT);
     cr_assert_str_eq(ips, "[\"a.example\",\"198.51.100.23\"]");
     free(ips);
+    char *types = json_dumps(json_object_get(p, "types"), JSON_COMPACT);
+    cr_assert_str_eq(types, "[\"domain\",\"ip-dst\"]");
+    free(types);
+    cr_assert(json_is_null(json_object_get(p, "nothing")));
     cr_assert_str_eq(json_string_value(json_object_get(p, "summary")),
                      "Golden ticket for svc_backup (87600h) {x}");
     cr_assert_eq(json_integer_value(json_object_get(p, "limit")), 50);
@@ -422,9 +437,10 @@ Test(route_match, many_routes_across_bitmap_words_keep_order_and_guards)
     static char ini[32768];
     size_t len = 0;
     for (int i = 0; i < 130; i++) {
-        const char *body = i % 3 == 0 ? "match.source = splunk\n"
-                         : i % 3 == 1 ? "match.source = misp\n"
-                                      : "mode = any\nmatch.source = nope\nmatch.title = ~ /ticket/\n";
+        static const char *const bodies[] = {
+            "match.source = splunk\n", "match.source = misp\n",
+            "mode = any\nmatch.source = nope\nmatch.title = ~ /ticket/\n"};
+        const char *body = bodies[i % 3];
         len += (size_t)snprintf(ini + len, sizeof(ini) - len,
                                 "[route r%d]\n%snotebooks = n%d\ncontinue = true\n", i, body, i);
     }
@@ -473,4 +489,32 @@ Test(route_match, literal_regex_is_a_substring_search)
     cr_assert_str_eq(match_str(t, "{\"title\":\"\",\"fields\":{\"tags\":[\"lockbit\"]}}"),
                      "ci:c empty:e");
     route_table_free(t);
+}
+
+Test(route_conf, routes_come_from_the_config_file_with_its_diagnostics)
+{
+    const char *text =
+        "[host]\nworkers = 2\n\n"
+        "[route golden-ticket]\norder = 10\n"
+        "match.fields.rule_name = ~ /golden ticket/i\nnotebooks = gt.ipynb\n\n"
+        "[route fallback]\ndefault = true\nnotebooks = generic.ipynb\n";
+    struct diags d = {0};
+    struct conf *c = conf_parse("nbsoar.conf", text, &d);
+    cr_assert_not_null(c);
+    struct route_table *t = route_table_from_conf(c, &d);
+    cr_assert_eq(diags_count(&d), 0);
+    cr_assert_not_null(t);
+    cr_assert_str_eq(match_str(t, SPLUNK), "golden-ticket:gt.ipynb");
+    cr_assert_str_eq(route_table_get(t, 0)->file, "nbsoar.conf");
+    route_table_free(t);
+    conf_free(c);
+
+    c = conf_parse("nbsoar.conf", "[route bad]\nnotebooks = x\nmatch.title = ~ /(/\n", &d);
+    cr_assert_null(route_table_from_conf(c, &d));
+    cr_assert_eq(diags_count(&d), 1);
+    cr_assert_str_eq(d.items[0].msg, "nbsoar.conf:3: [route bad] match.title: bad regex /(/ at "
+                                     "offset 1: missing closing parenthesis");
+    cr_assert_eq(d.items[0].line, 3);
+    diags_free(&d);
+    conf_free(c);
 }

@@ -17,13 +17,14 @@
  *
  * Growth rule: structs a plugin allocates and the host reads or writes
  * (nbsoar_config_key arrays, nbsoar_http_endpoint, nbsoar_http_request,
- * nbsoar_http_response) grow only by appending, and the host uses them with
+ * nbsoar_http_response, nbsoar_mail) grow only by appending, and the host uses them with
  * the layout of the plugin's abi_minor, so a newer host never touches
  * memory an older plugin did not allocate.
  *
  * Changelog
  *   1.0  first version: sources, executors, sinks; log, secrets, vault,
  *        HTTP, events, cursors, counters, progress.
+ *        Mail: mail_send (SMTP) appended after the "mail" comment.
  */
 #ifndef NBSOAR_PLUGIN_H
 #define NBSOAR_PLUGIN_H
@@ -179,6 +180,25 @@ struct nbsoar_run_result {
 };
 
 /* ---------------------------------------------------------------------
+ * Mail (mail_send): one plain-text message over SMTP, sent by the host
+ * (libcurl).  Every string is borrowed for the call.
+ * ------------------------------------------------------------------- */
+struct nbsoar_mail {
+    const char *url;              /* smtp://host[:port] or smtps://host[:port] (implicit TLS) */
+    const char *from;             /* envelope sender and From: header: "a@b" or "Name <a@b>" */
+    const char *const *to;        /* recipients ("a@b" or "Name <a@b>"), NULL-terminated, at least one */
+    const char *subject;          /* UTF-8; encoded for the header when not ASCII */
+    const char *body;             /* UTF-8 plain text; line ends become CRLF */
+    const char *user;             /* SMTP AUTH user, NULL: no AUTH */
+    const char *password;         /* registered as a secret */
+    int starttls;                 /* 1: smtp:// must upgrade with STARTTLS or fail */
+    int no_verify_tls;            /* 0 (the zero value): verify peer and host name */
+    const char *ca_file;          /* PEM bundle to trust instead of the system store */
+    long timeout_ms;              /* whole exchange; 0: host default (30 s) */
+    const char *const *headers;   /* extra "Name: value" header lines, NULL-terminated or NULL */
+};
+
+/* ---------------------------------------------------------------------
  * Host services.  One table per plugin instance: `self` identifies the
  * instance (its log prefix, counters and cursors); always pass the table
  * back as the first argument.
@@ -231,6 +251,16 @@ struct nbsoar_host {
 
     /* Progress for a terminal: done of total, label borrowed. */
     void (*progress)(const struct nbsoar_host *h, int done, int total, const char *label);
+
+    /* mail */
+    /* Sends one message (see struct nbsoar_mail).  NBSOAR_OK once the SMTP
+     * server accepted it for every recipient; NBSOAR_RETRY for what may pass
+     * later (connect error, timeout, a 4xx SMTP reply); NBSOAR_ERROR when
+     * retrying cannot help (bad URL or address, CR/LF in a header value,
+     * TLS verification, AUTH refused, a 5xx reply).  err names the server
+     * and the SMTP reply, never the password.  Check h->struct_size covers
+     * this member before calling (hosts before it lack it). */
+    int (*mail_send)(const struct nbsoar_host *h, const struct nbsoar_mail *m, char *err, size_t errlen);
 };
 
 /* ---------------------------------------------------------------------
