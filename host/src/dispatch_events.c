@@ -7,6 +7,7 @@
 
 #include "dispatch_internal.h"
 #include "log.h"
+#include "route_conf.h"
 
 /* Bigger events are quarantined: a notebook parameter of megabytes is a
  * mistake upstream, and the journal keeps every event. */
@@ -14,45 +15,16 @@
 
 struct route_table *dispatch_build_routes(const struct conf *conf, char *err, size_t errlen)
 {
-    size_t n = 0;
-    for (const struct conf_section *s = conf_next(conf, CONF_ROUTE, NULL); s;
-         s = conf_next(conf, CONF_ROUTE, s))
-        n++;
-    struct route_def *defs = calloc(n ? n : 1, sizeof *defs);
-    struct route_kv **kvs = calloc(n ? n : 1, sizeof *kvs);
-    size_t i = 0;
-    int oom = defs == NULL || kvs == NULL;
-    for (const struct conf_section *s = conf_next(conf, CONF_ROUTE, NULL); s && !oom;
-         s = conf_next(conf, CONF_ROUTE, s), i++) {
-        kvs[i] = calloc(s->n_entries ? s->n_entries : 1, sizeof **kvs);
-        if (kvs[i] == NULL) {
-            oom = 1;
-            break;
-        }
-        for (size_t k = 0; k < s->n_entries; k++)
-            kvs[i][k] = (struct route_kv){s->entries[k].key, s->entries[k].value, conf->path,
-                                          s->entries[k].line};
-        defs[i] = (struct route_def){s->name, conf->path, s->line, kvs[i], s->n_entries};
-    }
-    struct route_table *t = NULL;
-    if (oom) {
+    struct diags d = {0};
+    struct route_table *t = route_table_from_conf(conf, &d);
+    size_t off = 0;
+    err[0] = '\0';
+    for (size_t e = 0; t == NULL && e < d.n && off + 1 < errlen; e++)
+        off += (size_t)snprintf(err + off, errlen - off, "%s%s", e ? "\n" : "",
+                                d.items[e].msg ? d.items[e].msg : "out of memory");
+    if (t == NULL && off == 0)
         snprintf(err, errlen, "out of memory");
-    } else {
-        struct route_errors errs = {0};
-        t = route_table_build(defs, n, &errs);
-        if (t == NULL) {
-            size_t off = 0;
-            err[0] = '\0';
-            for (size_t e = 0; e < errs.n && off + 1 < errlen; e++)
-                off += (size_t)snprintf(err + off, errlen - off, "%s%s", e ? "\n" : "",
-                                        errs.items[e].msg);
-        }
-        route_errors_free(&errs);
-    }
-    for (size_t k = 0; kvs != NULL && k < n; k++)
-        free(kvs[k]);
-    free(kvs);
-    free(defs);
+    diags_free(&d);
     return t;
 }
 
