@@ -288,7 +288,119 @@ def sigterm():
         st.cleanup()
 
 
-SCENARIOS = {"fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
+def metrics():
+    """The Prometheus endpoint on loopback counts jobs and operations and
+    has the latency histograms."""
+    import socket
+    import urllib.request
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    st = State(route("a", "a", "a"), warm=1, extra_host=f"metrics = 127.0.0.1:{port}\n")
+    try:
+        st.nb("a")
+        st.event("m1", kind="a")
+        p = subprocess.Popen([BIN, "run", "-c", st.conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 120
+            while time.time() < deadline and not st.op_lines():
+                time.sleep(0.2)
+            check(st.op_lines(), "the operation was applied")
+            time.sleep(0.3)
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+            check('nbsoar_jobs_total{status="succeeded"} 1' in body, "jobs counter: " + body)
+            check('nbsoar_operations_total{status="applied"} 1' in body, "operations counter")
+            check("nbsoar_event_to_operation_seconds_bucket" in body, "latency histogram")
+            check("nbsoar_job_duration_seconds_count 1" in body, "job duration histogram")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=60)
+    finally:
+        st.cleanup()
+
+
+def free_port():
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def webhook202():
+    """An event the webhook answered 202 survives a kill -9 that follows at
+    once: the restart runs its job."""
+    import urllib.request
+    port = free_port()
+    st = State(route("a", "a", "a"), warm=1)
+    try:
+        st.nb("a")
+        with open(st.conf, "a") as f:
+            f.write(f"""
+[source hook]
+plugin = webhook
+listen = 127.0.0.1:{port}
+path.events = /events
+map.events = generic
+allow_anonymous = true
+""")
+        p = subprocess.Popen([BIN, "run", "-c", st.conf], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        status = None
+        deadline = time.time() + 60
+        while time.time() < deadline and status is None:
+            try:
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/events", method="POST",
+                    data=json.dumps({"id": "hook-1", "source": "hook", "fields": {"kind": "a"}}).encode(),
+                    headers={"Content-Type": "application/json"})
+                status = urllib.request.urlopen(req, timeout=10).status
+            except OSError:
+                time.sleep(0.1)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        check(status == 202, f"the webhook answered 202, got {status}")
+        r = st.once()
+        check(r.returncode == 0, f"restart exit {r.returncode}: {r.stdout[-1000:]}{r.stderr[-1000:]}")
+        jobs = st.jobs()
+        check(len(jobs) == 1 and jobs[0][2] == "hook-1" and jobs[0][1] == "succeeded",
+              f"the acknowledged event's job ran after the restart: {jobs}")
+    finally:
+        st.cleanup()
+
+
+def sighup():
+    """SIGHUP reloads the routes: a route added to the config takes the next
+    event without a restart."""
+    st = State(route("a", "a", "a"), warm=1)
+    try:
+        st.nb("a")
+        st.nb("b")
+        p = subprocess.Popen([BIN, "run", "-c", st.conf], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1)
+            with open(st.conf, "a") as f:
+                f.write(route("b", "b", "b"))
+            p.send_signal(signal.SIGHUP)
+            time.sleep(1)
+            st.event("h-b", kind="b")
+            deadline = time.time() + 120
+            while time.time() < deadline and not st.op_lines():
+                time.sleep(0.2)
+            jobs = st.jobs()
+            check(len(jobs) == 1 and jobs[0][3] == "b" and jobs[0][1] == "succeeded",
+                  f"the reloaded route ran the event: {jobs}")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=60)
+    finally:
+        st.cleanup()
+
+
+SCENARIOS = {"sighup": sighup, "webhook202": webhook202, "metrics": metrics, "fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
              "endless": endless, "sigterm": sigterm}
 
 if __name__ == "__main__":

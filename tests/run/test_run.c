@@ -2,7 +2,9 @@
  * of run_e2e.py (which drives the nbsoar binary and says which check
  * failed).  Scenarios: 50 events through 5 routes; kill -9 at random points
  * then a restart; malformed events quarantined; a failing notebook; an
- * endless notebook stopped at its timeout; SIGTERM draining a run. */
+ * endless notebook stopped at its timeout; SIGTERM draining a run; the
+ * metrics endpoint; a webhook 202 followed at once by kill -9;
+ * SIGHUP reloading routes. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,4 +50,19 @@ Test(run, an_endless_notebook_is_stopped_at_its_timeout)
 Test(run, sigterm_drains_and_a_restart_finishes_the_rest)
 {
     cr_assert_eq(scenario("sigterm"), 0);
+}
+
+Test(run, the_metrics_endpoint_counts_jobs_and_operations)
+{
+    cr_assert_eq(scenario("metrics"), 0);
+}
+
+Test(run, an_event_the_webhook_answered_202_survives_an_immediate_kill_9)
+{
+    cr_assert_eq(scenario("webhook202"), 0);
+}
+
+Test(run, sighup_reloads_the_routes)
+{
+    cr_assert_eq(scenario("sighup"), 0);
 }
