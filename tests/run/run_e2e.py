@@ -238,6 +238,39 @@ def failing():
         check("boom" in st.run("jobs", "--failed").stdout, "the error names the exception")
         keys = keys_of(st.op_lines())
         check(len(keys) == 1 and "e-good" in json.dumps(st.op_lines()), "only the good job's operation")
+        status = st.run("status").stdout
+        check("1 succeeded, 1 failed" in status and "bad" in status, "status counts: " + status)
+        bad_job = [j[0] for j in st.jobs() if j[1] == "failed"][0]
+        check(st.run("retry", bad_job).returncode == 0, "retry queues the failed job")
+        r = st.run("replay", "e-good", "--route", "good")
+        check(r.returncode == 0 and r.stdout.startswith("queued "), "replay queues a job: " + r.stdout)
+        check(st.run("replay", "no-such-event").returncode == 1, "replay of an unknown event fails")
+        r = st.once()
+        check(r.returncode == 1, "the retried job fails again")
+        jobs = st.jobs()
+        check(len(jobs) == 3, f"replay added one job, retry none: {jobs}")
+        check(len(keys_of(st.op_lines())) == 2, "the replayed job applied its operation")
+    finally:
+        st.cleanup()
+
+
+def rate():
+    """A sink's rate delays operations instead of dropping them."""
+    st = State(route("a", "a", "a"), warm=1)
+    try:
+        with open(st.conf) as f:
+            text = f.read()
+        with open(st.conf, "w") as f:
+            f.write(text.replace("[sink file]\nplugin = file\n", "[sink file]\nplugin = file\nrate = 4/s\n"))
+        st.nb("a", ops=6)
+        st.event("r1", kind="a")
+        r = st.once()
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr[-1000:]}")
+        lines = st.op_lines()
+        check(len(lines) == 6, f"all 6 operations applied, got {len(lines)}")
+        from datetime import datetime
+        ts = [datetime.strptime(l["time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() for l in lines]
+        check(max(ts) - min(ts) >= 1.2, f"6 operations at 4/s take at least 1.25 s, took {max(ts) - min(ts):.2f}")
     finally:
         st.cleanup()
 
@@ -400,7 +433,7 @@ def sighup():
         st.cleanup()
 
 
-SCENARIOS = {"sighup": sighup, "webhook202": webhook202, "metrics": metrics, "fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
+SCENARIOS = {"rate": rate, "sighup": sighup, "webhook202": webhook202, "metrics": metrics, "fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
              "endless": endless, "sigterm": sigterm}
 
 if __name__ == "__main__":

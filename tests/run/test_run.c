@@ -4,7 +4,7 @@
  * then a restart; malformed events quarantined; a failing notebook; an
  * endless notebook stopped at its timeout; SIGTERM draining a run; the
  * metrics endpoint; a webhook 202 followed at once by kill -9;
- * SIGHUP reloading routes. */
+ * SIGHUP reloading routes; a sink's rate limit. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,7 @@ Test(run, malformed_events_are_quarantined_with_a_reason_and_the_host_goes_on)
     cr_assert_eq(scenario("malformed"), 0);
 }
 
+/* also status, retry and replay on the failed and the good job */
 Test(run, a_failing_notebook_fails_its_job_only)
 {
     cr_assert_eq(scenario("failing"), 0);
@@ -65,4 +66,9 @@ Test(run, an_event_the_webhook_answered_202_survives_an_immediate_kill_9)
 Test(run, sighup_reloads_the_routes)
 {
     cr_assert_eq(scenario("sighup"), 0);
+}
+
+Test(run, a_sink_rate_delays_operations_instead_of_dropping_them)
+{
+    cr_assert_eq(scenario("rate"), 0);
 }
