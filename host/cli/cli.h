@@ -26,6 +26,11 @@ extern const struct cli_command cli_cmd_plugins;
 extern const struct cli_command cli_cmd_check;
 extern const struct cli_command cli_cmd_exec;
 extern const struct cli_command cli_cmd_cortex;
+extern const struct cli_command cli_cmd_run;
+extern const struct cli_command cli_cmd_status;
+extern const struct cli_command cli_cmd_jobs;
+extern const struct cli_command cli_cmd_replay;
+extern const struct cli_command cli_cmd_retry;
 
 /* Options every command accepts (also before the command name):
  * put CLI_GLOBAL_LONG_OPTIONS in the command's getopt_long table and hand

@@ -17,6 +17,11 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_check,
     &cli_cmd_exec,
     &cli_cmd_cortex,
+    &cli_cmd_run,
+    &cli_cmd_status,
+    &cli_cmd_jobs,
+    &cli_cmd_replay,
+    &cli_cmd_retry,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

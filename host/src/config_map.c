@@ -12,18 +12,28 @@
 
 const struct nbsoar_config_key config_host_keys[] = {
     {"plugin_dir", NBSOAR_KEY_STRING, NULL, 0, "directory searched first for plugins"},
-    {"workers", NBSOAR_KEY_INT, "4", 0, "jobs run at the same time"},
+    {"workers", NBSOAR_KEY_INT, "2", 0, "jobs run at the same time"},
     {"journal", NBSOAR_KEY_STRING, NULL, 0, "SQLite journal file"},
     {"log_level", NBSOAR_KEY_STRING, NULL, 0, "error, warn, info or debug"},
     {"log_format", NBSOAR_KEY_STRING, NULL, 0, "human, json or auto"},
     {"metrics", NBSOAR_KEY_STRING, NULL, 0, "address:port of the metrics endpoint"},
     {"vault", NBSOAR_KEY_STRING, NULL, 0, "secrets file (keys.py syntax)"},
     {"output_folder", NBSOAR_KEY_STRING, NULL, 0, "where executed notebooks are kept"},
+    {"output_path", NBSOAR_KEY_STRING, NULL, 0,
+     "file name under output_folder: strftime codes, {route} {notebook} {event} {job}"},
+    {"journal_sync", NBSOAR_KEY_STRING, "full", 0,
+     "full: every commit fsync'd; normal: survives a crash, not a power cut"},
+    {"drain_timeout", NBSOAR_KEY_DURATION_MS, "30s", 0,
+     "on SIGTERM, how long running jobs may finish"},
+    {"once_horizon", NBSOAR_KEY_DURATION_MS, "5s", 0,
+     "run --once waits for retries due within this"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const struct nbsoar_config_key config_instance_keys[] = {
     {"plugin", NBSOAR_KEY_STRING, NULL, NBSOAR_KEY_REQUIRED, "plugin implementing this section"},
+    {"interval", NBSOAR_KEY_DURATION_MS, NULL, 0, "sources: how often run polls (default 5s)"},
+    {"rate", NBSOAR_KEY_STRING, NULL, 0, "sinks: at most N operations per time, \"10/s\""},
     {NULL, 0, NULL, 0, NULL},
 };
 

@@ -8,7 +8,8 @@
  * The file is opened per operation, so a rotated or deleted file is
  * recreated instead of written into the void.  The line goes through the
  * host's redaction first: a secret the notebook put in an operation never
- * reaches the file.
+ * reaches the file.  An operation retried (job->attempt > 1) whose
+ * "idempotency_key" is already in the file is not written again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -171,10 +172,40 @@ static int fail(const struct file_sink *fs, json_t **result, int e, const char *
     return rc;
 }
 
+/* 1 when a line of the file already carries this idempotency key.  Only
+ * asked on a retry (attempt > 1): the host crashed after the write and
+ * before it recorded the operation as applied, so the line may be there. */
+static int already_written(const struct file_sink *fs, const char *key)
+{
+    json_t *k = json_string(key);
+    char *quoted = k ? json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(k);
+    char *needle = NULL;
+    if (quoted == NULL || asprintf(&needle, "\"idempotency_key\":%s", quoted) < 0)
+        needle = NULL;
+    free(quoted);
+    FILE *f = needle ? fopen(fs->path, "r") : NULL;
+    int found = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (f != NULL && !found && getline(&line, &cap, f) > 0)
+        found = strstr(line, needle) != NULL;
+    free(line);
+    free(needle);
+    if (f != NULL)
+        fclose(f);
+    return found;
+}
+
 static int file_apply(void *state, const json_t *operation, const struct nbsoar_job *job, json_t **result)
 {
     struct file_sink *fs = state;
     *result = NULL;
+    const char *key = json_string_value(json_object_get(operation, "idempotency_key"));
+    if (key != NULL && job != NULL && job->attempt > 1 && already_written(fs, key)) {
+        *result = json_pack("{s:s, s:b}", "written", fs->path, "duplicate", 1);
+        return NBSOAR_OK;
+    }
     char *line = format_line(fs, operation, job);
     if (line == NULL)
         return fail(fs, result, ENOMEM, "format a line for");

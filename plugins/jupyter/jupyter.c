@@ -17,6 +17,7 @@
 #include "jupyter_options.h"
 #include "jupyter_remote.h"
 #include "kernel.h"
+#include "kernel_pool.h"
 #include "notebook.h"
 #include "operations.h"
 #include "parameters.h"
@@ -29,6 +30,7 @@ struct jupyter_state {
     const struct nbsoar_host *host;
     json_t *defaults; /* OWNED: the config section as options */
     struct jupyter_remote remote;
+    struct kernel_pool *pool; /* OWNED; NULL unless warm_pool > 0 */
 };
 
 /* Everything one run() holds; released by run_free. */
@@ -349,8 +351,19 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
             return NBSOAR_ERROR;
         }
     }
-    struct kernel *k = c->rr.base ? remote_kernel_start(h, &c->st->remote, &c->rr, &ko, err, sizeof err)
-                                   : kernel_local_start(&ko, err, sizeof err);
+    /* A pool kernel shares the pool's environment: a run with secrets in
+     * its kernel's environment, or another cwd, starts its own. */
+    size_t n_env = 0;
+    while (c->extra_env && c->extra_env[n_env])
+        n_env++;
+    struct kernel_pool *pool = c->rr.base ? NULL : c->st->pool;
+    struct kernel *k = NULL;
+    if (c->rr.base)
+        k = remote_kernel_start(h, &c->st->remote, &c->rr, &ko, err, sizeof err);
+    if (pool && kname && n_env <= 1 && kernel_pool_fits(pool, c->o.cwd))
+        k = kernel_pool_take(pool, kname);
+    if (!k && !c->rr.base)
+        k = kernel_local_start(&ko, err, sizeof err);
     if (!k) {
         /* papermill has saved the started notebook by now; so do we. */
         int64_t now = pm_now_us();
@@ -372,7 +385,10 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
     /* the notebook is written before the kernel's graceful exit, which
      * takes ipykernel a few hundred milliseconds */
     int wrc = write_output(c, c->nb, err, sizeof err);
-    k->ops->shutdown(k);
+    if (pool)
+        kernel_pool_retire(pool, k);
+    else
+        k->ops->shutdown(k);
     if (wrc != 0) {
         fail(res, h, NBSOAR_JOB_ERROR, 1, err);
         json_decref(details);
@@ -463,6 +479,20 @@ static int jupyter_init(const struct nbsoar_host *host, const json_t *config, vo
         host->log(host, NBSOAR_LOG_ERROR, "%s", err);
         return NBSOAR_ERROR;
     }
+    json_int_t warm = json_integer_value(json_object_get(config, "warm_pool"));
+    if (warm < 0 || warm > 16) {
+        host->log(host, NBSOAR_LOG_ERROR, "warm_pool: %" JSON_INTEGER_FORMAT " is out of range (0..16)", warm);
+        return NBSOAR_ERROR;
+    }
+    if (warm > 0 && !host->check_mode) {
+        static const char *const env[] = {"PYDEVD_DISABLE_FILE_VALIDATION=1", NULL};
+        st->pool = kernel_pool_new((int)warm, probe.kernel ? probe.kernel : "python3", probe.cwd, env,
+                                   probe.start_timeout_ms);
+        if (!st->pool) {
+            host->log(host, NBSOAR_LOG_ERROR, "warm_pool: cannot start the kernel pool");
+            return NBSOAR_ERROR;
+        }
+    }
     return NBSOAR_OK;
 }
 
@@ -470,6 +500,7 @@ static void jupyter_shutdown(void *state)
 {
     struct jupyter_state *st = state;
     if (st) {
+        kernel_pool_free(st->pool);
         json_decref(st->defaults);
         jupyter_remote_free(&st->remote);
     }

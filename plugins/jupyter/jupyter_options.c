@@ -143,6 +143,7 @@ const struct nbsoar_config_key jupyter_config_keys[] = {
     {"report_mode", NBSOAR_KEY_BOOL, "false", 0, "hide code cell inputs"},
     {"coalesce_streams", NBSOAR_KEY_BOOL, "false", 0, "merge stream outputs as nbclient's option"},
     JUPYTER_REMOTE_KEYS,
+    {"warm_pool", NBSOAR_KEY_INT, "0", 0, "started kernels kept ready per kernelspec (each serves one notebook)"},
     {NULL, 0, NULL, 0, NULL},
 };
 

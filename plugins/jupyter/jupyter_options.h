@@ -21,6 +21,7 @@
  *   progress                      bool     report cells done through the host progress service
  *   operations_file               string   write the operations as a JSON array there
  *   coalesce_streams              bool     nbclient's stream merging, default false (papermill's)
+ *   (config only) warm_pool       int      started kernels kept ready per kernelspec (kernel_pool.c)
  *   input_name                    string   how the input is named in metadata and messages
  *                                          (default: job->notebook; "-" is read from stdin) */
 #ifndef NBSOAR_JUPYTER_OPTIONS_H

@@ -208,7 +208,7 @@ Test(config_map, host_section_has_its_own_table_and_defaults)
     cr_assert_eq(rc, -1);
     cr_assert_str_eq(d.items[0].msg, "n.conf:3: [host]: unknown key 'plugin_dri' for the host (did you mean 'plugin_dir'?)");
     cr_assert_str_eq(json_string_value(json_object_get(cfg, "vault")), "keys.py");
-    cr_assert_eq(json_integer_value(json_object_get(cfg, "workers")), 4);
+    cr_assert_eq(json_integer_value(json_object_get(cfg, "workers")), 2); /* [host] workers defaults to 2 (issue 5) */
     json_decref(cfg);
     conf_free(c);
     diags_free(&d);

@@ -214,3 +214,25 @@ Test(file_sink, check_mode_creates_nothing)
     snprintf(expected, sizeof(expected), "path %s is not a regular file", dir);
     cr_assert_not_null(strstr(fake_host_log(fh), expected), "%s", fake_host_log(fh));
 }
+
+Test(file_sink, a_retried_operation_already_in_the_file_is_not_written_again)
+{
+    cr_assert_eq(start(out), NBSOAR_OK, "%s", fake_host_log(fh));
+    json_t *op = json_pack("{s:s, s:s, s:s}", "type", "AddTagToCase", "tag", "x", "idempotency_key",
+                           "job-42:0");
+    struct nbsoar_job retry = job;
+    json_t *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    cr_assert_eq(plugin->apply(state, op, &job, &r1), NBSOAR_OK);
+    retry.attempt = 2; /* the host crashed before it recorded the first apply */
+    cr_assert_eq(plugin->apply(state, op, &retry, &r2), NBSOAR_OK);
+    cr_assert(json_is_true(json_object_get(r2, "duplicate")));
+    json_object_set_new(op, "idempotency_key", json_string("job-42:1"));
+    cr_assert_eq(plugin->apply(state, op, &retry, &r3), NBSOAR_OK, "a new key on a retry is written");
+    json_t *lines = read_lines();
+    cr_assert_eq(json_array_size(lines), 2);
+    json_decref(lines);
+    json_decref(op);
+    json_decref(r1);
+    json_decref(r2);
+    json_decref(r3);
+}
