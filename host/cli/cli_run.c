@@ -1,4 +1,6 @@
 /* nbsoar run: the daemon (see host/src/dispatch.h). */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,16 @@ static int run(int argc, char **argv)
             fprintf(stderr, "nbsoar run: %s\n", err);
     }
     if (d != NULL) {
+        /* Block the signals the dispatch loop waits for before any plugin
+         * starts a thread (warm pool, webhook listeners): a thread with
+         * them unblocked would take SIGTERM's default action and kill the
+         * process instead of draining it. */
+        sigset_t sigs;
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
         host_env_set_event_hooks(s.env, dispatch_hooks(d));
         if (start_instances(&s, d, &all) == 0)
             rc = dispatch_run(d, s.env, stdout);
