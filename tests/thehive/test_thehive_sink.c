@@ -24,18 +24,14 @@ static void *state;
 static void start(int version, const char *overrides)
 {
     sim_start(&sim, version);
-    fh = sim_host_new();
-    plugin = sim_plugin();
+    fh = sim_host_new("thehive-test");
+    plugin = sim_plugin("thehive");
     state = sim_plugin_init(plugin, fh, &sim, version, overrides);
 }
 
 static void stop(void)
 {
-    if (plugin != NULL)
-        plugin->shutdown(state);
-    if (fh != NULL)
-        fake_host_free(fh);
-    sim_stop(&sim);
+    sim_teardown(&sim, &fh, plugin, &state);
 }
 
 /* Applies one operation for a job whose event is event_json (may be NULL).
@@ -359,8 +355,8 @@ Test(thehive_sink, invalid_operations_send_no_request, .fini = stop)
 /* init() alone: bad settings are refused with the key named, no request made. */
 static int init_with(const char *overrides, struct fake_host **out)
 {
-    *out = sim_host_new();
-    const struct nbsoar_plugin *p = sim_plugin();
+    *out = sim_host_new("thehive-test");
+    const struct nbsoar_plugin *p = sim_plugin("thehive");
     json_t *conf = fake_host_config(p, overrides);
     void *st = NULL;
     int rc = p->init(&(*out)->host, conf, &st);
