@@ -30,7 +30,8 @@ static void start(const char *overrides)
 
 static void stop(void)
 {
-    sim_teardown(&sim, &fh, plugin, &state);
+    fake_host_stop(&fh, plugin, &state);
+    sim_stop(&sim);
 }
 
 /* The event a Splunk notable job carries: ref and/or fields.event_id. */

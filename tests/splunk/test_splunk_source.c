@@ -49,7 +49,8 @@ static void restart_plugin(const char *extra)
 
 static void stop(void)
 {
-    sim_teardown(&sim, &fh, plugin, &state);
+    fake_host_stop(&fh, plugin, &state);
+    sim_stop(&sim);
 }
 
 static int poll_once(void)

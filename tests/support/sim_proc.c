@@ -119,15 +119,3 @@ const struct nbsoar_plugin *sim_plugin(const char *name)
     cr_assert_not_null(p, "cannot load %s", path);
     return p;
 }
-
-void sim_teardown(struct sim *s, struct fake_host **fh, const struct nbsoar_plugin *p,
-                  void **state)
-{
-    if (p != NULL && *state != NULL)
-        p->shutdown(*state);
-    *state = NULL;
-    if (*fh != NULL)
-        fake_host_free(*fh);
-    *fh = NULL;
-    sim_stop(s);
-}

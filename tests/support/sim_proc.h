@@ -39,9 +39,4 @@ struct fake_host *sim_host_new(const char *name);
 /* The plugin <name>/<name>.so built in this tree. */
 const struct nbsoar_plugin *sim_plugin(const char *name);
 
-/* The usual test teardown: shuts the plugin instance down (when *state is
- * set), frees *fh (when set), stops the simulator; clears *state and *fh. */
-void sim_teardown(struct sim *s, struct fake_host **fh, const struct nbsoar_plugin *p,
-                  void **state);
-
 #endif

@@ -31,7 +31,8 @@ static void start(int version, const char *overrides)
 
 static void stop(void)
 {
-    sim_teardown(&sim, &fh, plugin, &state);
+    fake_host_stop(&fh, plugin, &state);
+    sim_stop(&sim);
 }
 
 /* Applies one operation for a job whose event is event_json (may be NULL).
