@@ -1,4 +1,5 @@
-/* thehive: a sink that applies notebook operations to TheHive 5 (or 4).
+/* thehive: a sink that applies notebook operations to TheHive 5 (or 4),
+ * and a source of new and updated alerts (thehive_source.c).
  *
  * Each operation is checked on its own before any request, then applied to
  * the job's origin object (event.ref) or to the ids the operation names.
@@ -27,6 +28,10 @@ static const struct nbsoar_config_key thehive_config[] = {
     {"retries", NBSOAR_KEY_INT, "0", 0,
      "HTTP retries of one request before the operation is handed back to the host for later "
      "(0: the host's default, -1: none)"},
+    {"poll_cases", NBSOAR_KEY_BOOL, "false", 0, "as a source: poll new and updated cases besides alerts"},
+    {"page_size", NBSOAR_KEY_INT, "100", 0, "as a source: objects asked for per query page (1..1000)"},
+    {"fetch_observables", NBSOAR_KEY_BOOL, "true", 0,
+     "as a source: put each alert's (case's) observables in the event's fields"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -71,6 +76,13 @@ static int thehive_init(const struct nbsoar_host *host, const json_t *config, vo
         return fail_init(host, "api_version: must be 5 (TheHive 5) or 4 (TheHive 4)");
     st->api_version = (int)version;
     host->secret_add(host, key);
+    json_int_t page = json_object_get(config, "page_size") ? json_integer_value(json_object_get(config, "page_size"))
+                                                            : 100;
+    if (page < 1 || page > 1000)
+        return fail_init(host, "page_size: must be from 1 to 1000");
+    st->page_size = (int)page;
+    st->poll_cases = json_is_true(json_object_get(config, "poll_cases"));
+    st->fetch_observables = !json_is_false(json_object_get(config, "fetch_observables"));
 
     st->base_url = strdup(url);
     if (st->base_url == NULL || asprintf(&st->auth_header, "Authorization: Bearer %s", key) < 0) {
@@ -162,9 +174,10 @@ static const struct nbsoar_plugin thehive_plugin = {
     .name = "thehive",
     .version = THEHIVE_VERSION,
     .description = "applies notebook operations to TheHive 5 or 4 cases, alerts, observables "
-                   "and tasks",
+                   "and tasks; polls new and updated alerts (and cases)",
     .config = thehive_config,
     .init = thehive_init,
+    .poll = th_poll,
     .apply = thehive_apply,
     .operations = th_operation_names,
     .shutdown = thehive_shutdown,

@@ -5,6 +5,7 @@
  * thehive_target.c    which case / alert / observable / task an operation acts on
  * thehive_client.c    one request to TheHive through host->http, errors classified
  * thehive_apply.c     the ten operations, for TheHive 5 and TheHive 4
+ * thehive_source.c    the source: new and updated alerts (and cases) as events
  */
 #ifndef NBSOAR_THEHIVE_H
 #define NBSOAR_THEHIVE_H
@@ -67,6 +68,8 @@ struct th_state {
     char *ca_file, *proxy;           /* OWNED or NULL */
     const char *headers[2];          /* org_header, NULL */
     struct nbsoar_http_endpoint ep;
+    int page_size;                   /* source: objects per query page */
+    int poll_cases, fetch_observables;
 };
 
 /* One request to base_url + path.  On 2xx, *out (if out is not NULL) gets
@@ -81,5 +84,10 @@ int th_call(const struct th_state *st, const char *method, const char *path,
  * operation found its work already done. */
 int th_apply_op(const struct th_state *st, enum th_op op, const json_t *operation,
                 const char *target, json_t **result, char *err, size_t errlen);
+
+/* The source's poll(): emits what is new since the cursors (see
+ * thehive_source.c).  NBSOAR_RETRY when TheHive or the journal failed
+ * for now; what was accepted before stays accepted. */
+int th_poll(void *state);
 
 #endif

@@ -24,6 +24,8 @@ struct cli_command {
 extern const struct cli_command cli_cmd_version;
 extern const struct cli_command cli_cmd_plugins;
 extern const struct cli_command cli_cmd_check;
+extern const struct cli_command cli_cmd_exec;
+extern const struct cli_command cli_cmd_cortex;
 
 /* Options every command accepts (also before the command name):
  * put CLI_GLOBAL_LONG_OPTIONS in the command's getopt_long table and hand

@@ -15,6 +15,8 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_version,
     &cli_cmd_plugins,
     &cli_cmd_check,
+    &cli_cmd_exec,
+    &cli_cmd_cortex,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mail_smtp.h"
 #include "redact.h"
+#include "ws_client.h"
 
 #define NO_JOURNAL "no journal in this command"
 
@@ -168,6 +169,36 @@ static int svc_http(const struct nbsoar_host *h, const struct nbsoar_http_endpoi
     return inst->env->http(ep, req, resp, err, errlen);
 }
 
+/* ---- WebSocket ------------------------------------------------------- */
+
+static int svc_ws_connect(const struct nbsoar_host *h, const struct nbsoar_http_endpoint *ep,
+                          const char *url, const char *const *subprotocols, struct nbsoar_ws **out,
+                          char *chosen_protocol, size_t cp_len, char *err, size_t errlen)
+{
+    (void)h;
+    return ws_client_connect(ep, url, subprotocols, out, chosen_protocol, cp_len, err, errlen);
+}
+
+static int svc_ws_send(const struct nbsoar_host *h, struct nbsoar_ws *ws, const void *data, size_t len,
+                       int binary, char *err, size_t errlen)
+{
+    (void)h;
+    return ws_client_send(ws, data, len, binary, err, errlen);
+}
+
+static int svc_ws_recv(const struct nbsoar_host *h, struct nbsoar_ws *ws, int timeout_ms, void **data,
+                       size_t *len, int *binary, char *err, size_t errlen)
+{
+    (void)h;
+    return ws_client_recv(ws, timeout_ms, data, len, binary, err, errlen);
+}
+
+static void svc_ws_close(const struct nbsoar_host *h, struct nbsoar_ws *ws)
+{
+    (void)h;
+    ws_client_close(ws);
+}
+
 /* ---- journal hooks ---------------------------------------------------- */
 
 static int svc_emit_event(const struct nbsoar_host *h, const json_t *event, char *err, size_t errlen)
@@ -268,6 +299,10 @@ static void fill_table(struct plugin_instance *inst, int check_mode)
         .cursor_set = svc_cursor_set,
         .counter_add = svc_counter_add,
         .progress = svc_progress,
+        .ws_connect = svc_ws_connect,
+        .ws_send = svc_ws_send,
+        .ws_recv = svc_ws_recv,
+        .ws_close = svc_ws_close,
         .mail_send = svc_mail_send,
     };
 }

@@ -139,6 +139,14 @@ def _create_observable(m, case_id, body, user, org):
     return 201, created
 
 
+def _create_alert(m, body, user, org):
+    """POST /api/v1/alert, without inline observables (the source's tests)."""
+    check_fields("alert", body, _alert_spec(m.version),
+                 required=("type", "source", "sourceRef", "title", "description"))
+    alert = m._create("alert", org, user["login"], body, {})
+    return 201, m.render(alert)
+
+
 def _mark_read(m, alert_id, read, user, org):
     alert = m.get("alert", alert_id, org)
     alert["read"] = read
@@ -174,6 +182,8 @@ def route(m, method, path, body, user, org):
         return _update(m, r.group(1), r.group(2), body, user, org)
     if p == "/api/v1/query" and method == "POST":
         return _query(m, body, org)
+    if p == "/api/v1/alert" and method == "POST":
+        return _create_alert(m, body, user, org)
     if p == "/api/v1/customField" and method == "GET":
         return 200, list(m.custom_fields.values())
     if p == "/api/v1/user/current" and method == "GET":

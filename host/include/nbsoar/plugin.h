@@ -23,8 +23,9 @@
  *
  * Changelog
  *   1.0  first version: sources, executors, sinks; log, secrets, vault,
- *        HTTP, events, cursors, counters, progress.
- *        Mail: mail_send (SMTP) appended after the "mail" comment.
+ *        HTTP, events, cursors, counters, progress; WebSocket client
+ *        (ws_connect, ws_send, ws_recv, ws_close); mail_send (SMTP)
+ *        appended after the "mail" comment, last.
  */
 #ifndef NBSOAR_PLUGIN_H
 #define NBSOAR_PLUGIN_H
@@ -144,6 +145,9 @@ struct nbsoar_http_response {
     char *location;      /* OWNED by the caller: free(); the Location header if any */
 };
 
+/* A WebSocket connection made by the host (ws_connect); opaque. */
+struct nbsoar_ws;
+
 /* ---------------------------------------------------------------------
  * Jobs and results.
  * ------------------------------------------------------------------- */
@@ -252,6 +256,41 @@ struct nbsoar_host {
     /* Progress for a terminal: done of total, label borrowed. */
     void (*progress)(const struct nbsoar_host *h, int done, int total, const char *label);
 
+    /* WebSocket client (libwebsockets in the host, which owns TLS).  A
+     * connection is used by one thread at a time and is serviced only
+     * inside these calls, so a caller that stops calling holds the socket
+     * open without reading.
+     *
+     * ws_connect: url is ws:// or wss:// (http:// and https:// are taken
+     * as their WebSocket twins).  From ep: auth_header (sent as a real
+     * handshake header, registered as a secret; never put a token in the
+     * URL), headers, no_verify_tls, ca_file, connect_timeout_ms (the whole
+     * handshake; 0: 10 s).  ep->proxy is refused: no proxy support.
+     * subprotocols: offered in Sec-WebSocket-Protocol, NULL-terminated or
+     * NULL; the server's choice is copied into chosen_protocol ("" when it
+     * chose none).  Pings go out after 20 s without traffic and the
+     * connection is dropped when nothing (not even a pong) came back for
+     * 40 s.  *out is OWNED by the caller: ws_close().  Returns NBSOAR_OK,
+     * NBSOAR_RETRY (connect refused, timeout, 5xx on the handshake) or
+     * NBSOAR_ERROR (TLS certificate verification, 401/403 and other 4xx,
+     * bad URL); err names which. */
+    int (*ws_connect)(const struct nbsoar_host *h, const struct nbsoar_http_endpoint *ep,
+                      const char *url, const char *const *subprotocols, struct nbsoar_ws **out,
+                      char *chosen_protocol, size_t cp_len, char *err, size_t errlen);
+    /* One whole message (text or binary), written before it returns or
+     * within ep->timeout_ms (0: 60 s).  NBSOAR_OK or NBSOAR_ERROR (closed). */
+    int (*ws_send)(const struct nbsoar_host *h, struct nbsoar_ws *ws, const void *data, size_t len,
+                   int binary, char *err, size_t errlen);
+    /* Waits up to timeout_ms (< 0: no limit, 0: only what has arrived) for
+     * one whole message (fragments reassembled, at most 256 MiB).  Returns
+     * 1 with *data (OWNED: free(); NUL-terminated, len without it), *len,
+     * *binary; 0 on timeout; -1 when the connection is closed or failed
+     * (err says how; every later call says -1 too). */
+    int (*ws_recv)(const struct nbsoar_host *h, struct nbsoar_ws *ws, int timeout_ms, void **data,
+                   size_t *len, int *binary, char *err, size_t errlen);
+    /* Sends a close frame (briefly waiting for the answer) and frees ws.
+     * NULL is fine. */
+    void (*ws_close)(const struct nbsoar_host *h, struct nbsoar_ws *ws);
     /* mail */
     /* Sends one message (see struct nbsoar_mail).  NBSOAR_OK once the SMTP
      * server accepted it for every recipient; NBSOAR_RETRY for what may pass

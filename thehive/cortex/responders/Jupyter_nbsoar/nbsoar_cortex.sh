@@ -1,0 +1,5 @@
+#!/bin/sh
+# Cortex's process runner starts `command` as one file with the job folder
+# as its only argument; this hands both to nbsoar.  NBSOAR names the
+# executable when it is not on Cortex's PATH.
+exec "${NBSOAR:-nbsoar}" cortex "$@"
