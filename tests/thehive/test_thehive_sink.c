@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "thehive_sim_proc.h"
+#include "thehive_fixture.h"
 
 #define EV_CASE "{\"id\":\"e-case\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case\",\"id\":\"~1001\"}}"
 #define EV_ARTIFACT "{\"id\":\"e-obs\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case_artifact\"," \
@@ -15,25 +15,6 @@
 #define EV_LOG "{\"id\":\"e-log\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case_task_log\"," \
                "\"id\":\"~5001\"},\"raw\":{\"id\":\"~5001\",\"case_task\":{\"id\":\"~4001\"," \
                "\"case\":{\"id\":\"~1001\"}}}}"
-
-static struct sim sim;
-static struct fake_host *fh;
-static const struct nbsoar_plugin *plugin;
-static void *state;
-
-static void start(int version, const char *overrides)
-{
-    sim_start(&sim, version);
-    fh = sim_host_new("thehive-test");
-    plugin = sim_plugin("thehive");
-    state = sim_plugin_init(plugin, fh, &sim, version, overrides);
-}
-
-static void stop(void)
-{
-    fake_host_stop(&fh, plugin, &state);
-    sim_stop(&sim);
-}
 
 /* Applies one operation for a job whose event is event_json (may be NULL).
  * *result OWNED by the caller. */
