@@ -69,6 +69,10 @@ int sp_export_line(struct sp_export *ex, const char *line, size_t len);
  * "2026-11-20T08:14:02.000+00:00"); -1 when unreadable. */
 double sp_parse_time(const char *text);
 
+/* A result row's field as text: the first value of a multivalue field;
+ * NULL when absent or empty.  Borrowed from row. */
+const char *sp_row_string(const json_t *row, const char *key);
+
 /* Builds the event for a notable row (borrowed; its fields are copied by
  * reference into event.fields, so the row must not be changed afterwards).
  * `detection` (borrowed, may be NULL) becomes fields.detection.

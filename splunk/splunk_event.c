@@ -76,7 +76,7 @@ double sp_parse_time(const char *text)
     return parse_iso(text);
 }
 
-static const char *row_string(const json_t *row, const char *key)
+const char *sp_row_string(const json_t *row, const char *key)
 {
     const json_t *v = json_object_get(row, key);
     if (json_is_array(v))
@@ -99,7 +99,7 @@ static char *render_title(const json_t *row, const char *tmpl)
             char name[128];
             memcpy(name, p + 1, (size_t)(close - p - 1));
             name[close - p - 1] = '\0';
-            value = row_string(row, name);
+            value = sp_row_string(row, name);
             if (value != NULL)
                 take = (size_t)(close - p + 1);
         }
@@ -125,24 +125,24 @@ static char *render_title(const json_t *row, const char *tmpl)
 
 json_t *sp_event_build(json_t *row, const char *source_name, const json_t *detection)
 {
-    const char *event_id = row_string(row, "event_id");
+    const char *event_id = sp_row_string(row, "event_id");
     if (event_id == NULL)
         return NULL;
     char when[40] = "";
-    double t = sp_parse_time(row_string(row, "_time"));
+    double t = sp_parse_time(sp_row_string(row, "_time"));
     if (t >= 0) {
         time_t secs = (time_t)t;
         struct tm tm;
         gmtime_r(&secs, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    const char *tmpl = row_string(row, "rule_title");
+    const char *tmpl = sp_row_string(row, "rule_title");
     if (tmpl == NULL)
-        tmpl = row_string(row, "rule_name");
+        tmpl = sp_row_string(row, "rule_name");
     if (tmpl == NULL)
-        tmpl = row_string(row, "search_name");
+        tmpl = sp_row_string(row, "search_name");
     if (tmpl == NULL)
-        tmpl = row_string(row, "source");
+        tmpl = sp_row_string(row, "source");
     char *title = tmpl != NULL ? render_title(row, tmpl) : NULL;
 
     if (detection != NULL)

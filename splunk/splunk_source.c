@@ -27,20 +27,11 @@ struct poll_ctx {
     char fail[1024];
 };
 
-static const char *row_string(const json_t *row, const char *key)
-{
-    const json_t *v = json_object_get(row, key);
-    if (json_is_array(v))
-        v = json_array_get(v, 0);
-    const char *s = json_string_value(v);
-    return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 static int on_result(void *arg, json_t *row)
 {
     struct poll_ctx *c = arg;
     struct sp_state *st = c->st;
-    const char *event_id = row_string(row, "event_id");
+    const char *event_id = sp_row_string(row, "event_id");
     if (event_id == NULL) {
         if (c->no_id++ == 0)
             st->host->log(st->host, NBSOAR_LOG_WARN, "a result without event_id was skipped: "
@@ -52,11 +43,11 @@ static int on_result(void *arg, json_t *row)
         c->duplicates++;
         return 0;
     }
-    double t = sp_parse_time(row_string(row, "_time"));
+    double t = sp_parse_time(sp_row_string(row, "_time"));
     const json_t *detection = NULL;
-    const char *name = row_string(row, "search_name");
+    const char *name = sp_row_string(row, "search_name");
     if (name == NULL)
-        name = row_string(row, "source");
+        name = sp_row_string(row, "source");
     if (st->enrich && name != NULL) {
         int rc = sp_enrich_get(st, name, &detection, c->fail, sizeof(c->fail));
         if (rc != NBSOAR_OK) {

@@ -93,29 +93,10 @@ static void check_sections(struct cli_setup *s, size_t counts[5])
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         CLI_GLOBAL_LONG_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
     const char *conf = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return CLI_OK;
-        }
-        if (c == 'c') {
-            conf = optarg;
-            continue;
-        }
-        if (c >= CLI_OPT_LOG_LEVEL && cli_global_option(c, optarg) == 0)
-            continue;
-        return cli_usage_error("check");
-    }
-    if (optind < argc) {
-        fprintf(stderr, "nbsoar check: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage_error("check");
-    }
+    int rc = cli_setup_parse_args(argc, argv, "check", help, &conf);
+    if (rc >= 0)
+        return rc;
     if (conf == NULL) {
         fprintf(stderr, "nbsoar check: -c CONF is required\n");
         return cli_usage_error("check");

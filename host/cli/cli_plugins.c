@@ -60,29 +60,10 @@ static void print_plugin(const struct loaded_plugin *p)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         CLI_GLOBAL_LONG_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
     const char *conf = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            return CLI_OK;
-        }
-        if (c == 'c') {
-            conf = optarg;
-            continue;
-        }
-        if (c >= CLI_OPT_LOG_LEVEL && cli_global_option(c, optarg) == 0)
-            continue;
-        return cli_usage_error("plugins");
-    }
-    if (optind < argc) {
-        fprintf(stderr, "nbsoar plugins: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage_error("plugins");
-    }
+    int rc = cli_setup_parse_args(argc, argv, "plugins", help, &conf);
+    if (rc >= 0)
+        return rc;
     struct cli_setup s;
     int problems = cli_setup_load(&s, conf, CLI_SETUP_NO_VAULT) < 0;
     for (size_t i = 0; i < s.plugins.n_plugins; i++)

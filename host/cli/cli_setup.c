@@ -1,5 +1,6 @@
 #include "cli_setup.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,34 @@ static void load_plugins(struct cli_setup *s)
         diags_add(&s->diags, NULL, 0, "out of memory while loading plugins");
     plugin_dirs_free(dirs);
     free(plugin_dir);
+}
+
+int cli_setup_parse_args(int argc, char **argv, const char *command, const char *help,
+                         const char **conf)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_GLOBAL_LONG_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return CLI_OK;
+        }
+        if (c == 'c') {
+            *conf = optarg;
+            continue;
+        }
+        if (c >= CLI_OPT_LOG_LEVEL && cli_global_option(c, optarg) == 0)
+            continue;
+        return cli_usage_error(command);
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nbsoar %s: unexpected argument '%s'\n", command, argv[optind]);
+        return cli_usage_error(command);
+    }
+    return -1;
 }
 
 int cli_setup_load(struct cli_setup *s, const char *path, unsigned flags)

@@ -26,6 +26,13 @@ struct cli_setup {
     struct diags diags;
 };
 
+/* The command line of a command that takes only [-c CONF], --help and the
+ * global options (command names it in messages).  Returns -1 to go on,
+ * *conf being the -c value or NULL; else the exit code: CLI_OK after
+ * printing help, CLI_USAGE after a usage error. */
+int cli_setup_parse_args(int argc, char **argv, const char *command, const char *help,
+                         const char **conf);
+
 /* conf_path may be NULL (no config: defaults, NBSOAR_VAULT if set).
  * The vault is [host] vault (relative to the config file), else the file
  * NBSOAR_VAULT names.  Plugins come from [host] plugin_dir,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http_client.h"
 #include "log.h"
 #include "mail_smtp.h"
 #include "redact.h"
@@ -146,17 +147,6 @@ static int svc_vault_get(const struct nbsoar_host *h, const char *name, json_t *
 }
 
 /* ---- HTTP ------------------------------------------------------------- */
-
-void host_http_response_free(struct nbsoar_http_response *resp)
-{
-    if (resp == NULL)
-        return;
-    free(resp->body);
-    json_decref(resp->json);
-    free(resp->content_type);
-    free(resp->location);
-    memset(resp, 0, sizeof(*resp));
-}
 
 static int svc_http(const struct nbsoar_host *h, const struct nbsoar_http_endpoint *ep,
                     const struct nbsoar_http_request *req, struct nbsoar_http_response *resp,
@@ -303,7 +293,7 @@ static void fill_table(struct plugin_instance *inst, int check_mode)
         .redact = svc_redact,
         .vault_get = svc_vault_get,
         .http = svc_http,
-        .http_response_free = host_http_response_free,
+        .http_response_free = http_response_free,
         .emit_event = svc_emit_event,
         .cursor_get = svc_cursor_get,
         .cursor_set = svc_cursor_set,

@@ -80,7 +80,4 @@ int plugin_instance_apply(struct plugin_instance *inst, const json_t *operation,
 /* 1 when the sink lists `type` among its operations (or "*"). */
 int plugin_accepts_operation(const struct loaded_plugin *plugin, const char *type);
 
-/* Frees what an HTTP response owns (as nbsoar_host.http_response_free). */
-void host_http_response_free(struct nbsoar_http_response *resp);
-
 #endif

@@ -3,15 +3,12 @@
 #include "http_test_support.h"
 
 #include <criterion/criterion.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "py_server.h"
 #include "redact.h"
 
 pid_t server_pids[2];
@@ -19,47 +16,19 @@ char tls_dir[64];
 
 int start_server(int tls)
 {
-    const char *root = getenv("NBSOAR_SOURCE_ROOT");
-    cr_assert_not_null(root, "NBSOAR_SOURCE_ROOT is set by meson");
-    char script[1024], cert[128], key[128];
-    snprintf(script, sizeof(script), "%s/tests/support/http_test_server.py", root);
+    char cert[128], key[128];
     snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
     snprintf(key, sizeof(key), "%s/key.pem", tls_dir);
-    int fds[2];
-    cr_assert_eq(pipe(fds), 0);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        if (tls)
-            execl("/usr/bin/python3", "python3", script, "--cert", cert, "--key", key, (char *)NULL);
-        else
-            execl("/usr/bin/python3", "python3", script, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    server_pids[tls] = pid;
-    FILE *f = fdopen(fds[0], "r");
+    const char *const tls_args[] = {"--cert", cert, "--key", key, NULL};
     int port = 0;
-    cr_assert_eq(fscanf(f, "%d", &port), 1, "the test server printed its port");
-    fclose(f);
+    server_pids[tls] = py_server_start("tests/support/http_test_server.py",
+                                       tls ? tls_args : NULL, &port);
     return port;
 }
 
 void make_certificate(void)
 {
-    strcpy(tls_dir, "/tmp/nbsoar-http-XXXXXX");
-    cr_assert_not_null(mkdtemp(tls_dir));
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-             "-days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 "
-             "-keyout %s/key.pem -out %s/cert.pem 2>/dev/null",
-             tls_dir, tls_dir);
-    cr_assert_eq(system(cmd), 0, "openssl made a certificate");
+    py_server_certificate(tls_dir, sizeof(tls_dir), "localhost");
 }
 
 void http_test_setup(void)
@@ -126,9 +95,6 @@ int server_count(int port, const char *name)
 
 void stop_server(int tls)
 {
-    if (server_pids[tls] > 0) {
-        kill(server_pids[tls], SIGKILL);
-        waitpid(server_pids[tls], NULL, 0);
-        server_pids[tls] = 0;
-    }
+    py_server_stop(server_pids[tls]);
+    server_pids[tls] = 0;
 }

@@ -7,13 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[64];
+#include "test_files.h"
+
+static char *dir;
 static char plugin_dir[1024];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/nbsoar-check-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = test_tmpdir("nbsoar-check");
     snprintf(plugin_dir, sizeof(plugin_dir), "%s/tests/host/plugins", getenv("NBSOAR_BUILD_ROOT"));
     unsetenv("NBSOAR_PLUGIN_PATH");
     unsetenv("NBSOAR_VAULT");
@@ -21,22 +22,19 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    test_rmtree(dir);
+    free(dir);
+    dir = NULL;
 }
 
 TestSuite(cli, .init = setup, .fini = teardown);
 
 static void write_file(const char *name, const char *text, mode_t mode)
 {
+    test_write_file(dir, name, text, (size_t)-1);
     char path[256];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    chmod(path, mode);
+    cr_assert_eq(chmod(path, mode), 0);
 }
 
 /* Runs `nbsoar ARGS` with stderr merged; returns the exit code, output in out. */

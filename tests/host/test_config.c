@@ -3,21 +3,7 @@
 #include <string.h>
 
 #include "config.h"
-
-/* 1 when some message of d equals want exactly. */
-static int has_msg(const struct diags *d, const char *want)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].msg && strcmp(d->items[i].msg, want) == 0)
-            return 1;
-    return 0;
-}
-
-static void dump(const struct diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        cr_log_info("diag: %s", d->items[i].msg);
-}
+#include "diag_check.h"
 
 Test(config, parses_sections_keys_lines_and_comments)
 {

@@ -3,21 +3,8 @@
 #include <string.h>
 
 #include "config_map.h"
+#include "diag_check.h"
 #include "redact.h"
-
-static int has_msg(const struct diags *d, const char *want)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].msg && strcmp(d->items[i].msg, want) == 0)
-            return 1;
-    return 0;
-}
-
-static void dump(const struct diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        cr_log_info("diag: %s", d->items[i].msg);
-}
 
 static const struct nbsoar_config_key keys[] = {
     {"url", NBSOAR_KEY_STRING, NULL, NBSOAR_KEY_REQUIRED, "the TheHive URL"},

@@ -17,6 +17,18 @@ static char *tls_url(int port)
     return u;
 }
 
+/* A GET of the TLS test server (certificate made) succeeds with ep. */
+static void expect_get_ok(const struct nbsoar_http_endpoint *ep)
+{
+    char *u = tls_url(start_server(1));
+    struct call c;
+    call(&c, ep, "GET", u, NULL);
+    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
+    cr_assert_eq(c.resp.status, 200);
+    http_response_free(&c.resp);
+    free(u);
+}
+
 Test(http_tls, self_signed_certificate_fails_verification_clearly)
 {
     make_certificate();
@@ -36,29 +48,17 @@ Test(http_tls, self_signed_certificate_fails_verification_clearly)
 Test(http_tls, self_signed_certificate_passes_with_ca_file)
 {
     make_certificate();
-    char *u = tls_url(start_server(1));
     char ca[128];
     snprintf(ca, sizeof(ca), "%s/cert.pem", tls_dir);
     struct nbsoar_http_endpoint ep = {.ca_file = ca};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert_eq(c.resp.status, 200);
-    http_response_free(&c.resp);
-    free(u);
+    expect_get_ok(&ep);
 }
 
 Test(http_tls, verification_off_accepts_a_self_signed_certificate)
 {
     make_certificate();
-    char *u = tls_url(start_server(1));
     struct nbsoar_http_endpoint ep = {.no_verify_tls = 1};
-    struct call c;
-    call(&c, &ep, "GET", u, NULL);
-    cr_assert_eq(c.rc, NBSOAR_OK, "%s", c.err);
-    cr_assert_eq(c.resp.status, 200);
-    http_response_free(&c.resp);
-    free(u);
+    expect_get_ok(&ep);
 }
 
 Test(http_tls, missing_ca_file_is_a_permanent_error)

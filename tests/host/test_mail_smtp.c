@@ -39,7 +39,7 @@ TestSuite(mail_smtp, .init = setup, .fini = teardown, .timeout = 30);
 static void start_sink(const char *extra1, const char *extra2)
 {
     const char *args[] = {"--out", out, extra1, extra2, NULL};
-    sink = py_server_start("smtp_sink.py", args, &port);
+    sink = py_server_start("tests/support/smtp_sink.py", args, &port);
     snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
 }
 

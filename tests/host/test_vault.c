@@ -5,22 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag_check.h"
 #include "redact.h"
 #include "vault.h"
-
-static int has_msg(const struct diags *d, const char *want)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].msg && strcmp(d->items[i].msg, want) == 0)
-            return 1;
-    return 0;
-}
-
-static void dump(const struct diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        cr_log_info("diag: %s", d->items[i].msg);
-}
 
 static const char *str(const struct vault *v, const char *name)
 {

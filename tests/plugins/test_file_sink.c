@@ -27,11 +27,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (state != NULL)
-        plugin->shutdown(state);
+    fake_host_stop(&fh, plugin, &state);
     test_rmtree(dir);
     free(dir);
-    fake_host_free(fh);
 }
 
 static int start(const char *path)

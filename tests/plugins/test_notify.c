@@ -49,9 +49,9 @@ static void setup(void)
     snprintf(mail_out, sizeof(mail_out), "%s/mail.jsonl", dir);
     snprintf(hook_out, sizeof(hook_out), "%s/hook.jsonl", dir);
     const char *smtp_args[] = {"--out", mail_out, "--auth", "mailer:" SMTP_PASSWORD, NULL};
-    smtp_pid = py_server_start("smtp_sink.py", smtp_args, &smtp_port);
+    smtp_pid = py_server_start("tests/support/smtp_sink.py", smtp_args, &smtp_port);
     const char *http_args[] = {"--out", hook_out, NULL};
-    http_pid = py_server_start("http_recorder.py", http_args, &http_port);
+    http_pid = py_server_start("tests/support/http_recorder.py", http_args, &http_port);
     inst = NULL;
 }
 

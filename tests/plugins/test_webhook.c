@@ -36,9 +36,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (state != NULL)
-        plugin->shutdown(state);
-    fake_host_free(fh);
+    fake_host_stop(&fh, plugin, &state);
 }
 
 TestSuite(webhook, .init = setup, .fini = teardown, .timeout = 30);

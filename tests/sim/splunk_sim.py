@@ -39,13 +39,10 @@ The chosen port is printed alone on stdout's first line.
 """
 import argparse
 import json
-import socket
-import ssl
-import sys
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sim_common import SimHandler, serve
 from splunk_sim_model import ApiError, Model, messages
 
 
@@ -54,31 +51,9 @@ def compact(obj):
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(SimHandler):
     server_version = "Splunkd"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):  # tests read state, not access logs
-        pass
-
-    def _send(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _hang_up(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    json_content_type = "application/json; charset=UTF-8"
 
     def _chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -226,20 +201,7 @@ def main():
     ap.add_argument("--cert", help="PEM certificate: serve HTTPS, as splunkd does on 8089")
     ap.add_argument("--key", help="PEM key of --cert")
     args = ap.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    server.model = Model(args)
-    sys.stdout.write("%d\n" % server.server_address[1])
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    serve(Handler, Model(args), args.port, args.cert, args.key)
 
 if __name__ == "__main__":
     main()

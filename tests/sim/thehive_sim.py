@@ -28,48 +28,25 @@ The chosen port is printed alone on stdout's first line.
 """
 import argparse
 import json
-import os
-import socket
-import sys
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sim_common import SimHandler, serve
 from thehive_sim_model import ApiError, Model
 from thehive_sim_routes import route
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(SimHandler):
     server_version = "TheHiveSim/1"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):  # tests read state, not access logs
-        pass
-
-    def _send(self, status, body):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _read_json(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._body()
         if not raw:
             return None
         try:
             return json.loads(raw)
         except ValueError as e:
             raise ApiError(400, {"type": "BadRequest", "message": "Invalid Json: %s" % e})
-
-    def _hang_up(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _dispatch(self, method):
         model = self.server.model
@@ -148,23 +125,7 @@ def main():
     args = ap.parse_args()
     with open(args.seed, encoding="utf-8") as f:
         seed = json.load(f)
-    model = Model(args.api_version, seed)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.model = model
-    port = server.server_address[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, args.port_file)
-    sys.stdout.write("%d\n" % port)
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    serve(Handler, Model(args.api_version, seed), args.port, port_file=args.port_file)
 
 if __name__ == "__main__":
     main()

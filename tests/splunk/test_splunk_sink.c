@@ -14,9 +14,9 @@ static char notable_id[256];
 static void start(const char *overrides)
 {
     static const char *const args[] = {"--notables", "20", NULL};
-    sim_start(&sim, args);
-    fh = sim_host_new();
-    plugin = sim_plugin();
+    sim_proc_start(&sim, SPLUNK_SIM, args);
+    fh = sim_host_new("splunk-test");
+    plugin = sim_plugin("splunk");
     int rc = sim_plugin_init(plugin, fh, &sim, overrides != NULL ? overrides : "{\"retries\":-1}",
                              &state);
     cr_assert_eq(rc, NBSOAR_OK, "init: %s", fake_host_log(fh));
@@ -30,12 +30,7 @@ static void start(const char *overrides)
 
 static void stop(void)
 {
-    if (plugin != NULL && state != NULL)
-        plugin->shutdown(state);
-    state = NULL;
-    if (fh != NULL)
-        fake_host_free(fh);
-    fh = NULL;
+    fake_host_stop(&fh, plugin, &state);
     sim_stop(&sim);
 }
 
@@ -227,7 +222,7 @@ Test(splunk_sink, session_auth_relogs_in_once_after_401, .fini = stop)
 static int init_with(const char *conf_json, struct fake_host **out_fh, void **out_state)
 {
     *out_fh = fake_host_new("splunk-conf");
-    const struct nbsoar_plugin *p = sim_plugin();
+    const struct nbsoar_plugin *p = sim_plugin("splunk");
     json_t *conf = fake_host_config(p, conf_json);
     int rc = p->init(&(*out_fh)->host, conf, out_state);
     json_decref(conf);
@@ -236,7 +231,7 @@ static int init_with(const char *conf_json, struct fake_host **out_fh, void **ou
 
 static void init_done(struct fake_host *f, void *st)
 {
-    sim_plugin()->shutdown(st);
+    sim_plugin("splunk")->shutdown(st);
     fake_host_free(f);
 }
 

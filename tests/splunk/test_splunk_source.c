@@ -20,9 +20,9 @@ static void *state;
 
 static void start_sim(const char *const *args)
 {
-    sim_start(&sim, args);
-    fh = sim_host_new();
-    plugin = sim_plugin();
+    sim_proc_start(&sim, SPLUNK_SIM, args);
+    fh = sim_host_new("splunk-test");
+    plugin = sim_plugin("splunk");
 }
 
 static void init_plugin(const char *extra)
@@ -49,12 +49,7 @@ static void restart_plugin(const char *extra)
 
 static void stop(void)
 {
-    if (plugin != NULL && state != NULL)
-        plugin->shutdown(state);
-    state = NULL;
-    if (fh != NULL)
-        fake_host_free(fh);
-    fh = NULL;
+    fake_host_stop(&fh, plugin, &state);
     sim_stop(&sim);
 }
 
@@ -348,9 +343,10 @@ Test(splunk_source, server_error_is_retry, .fini = stop)
 
 Test(splunk_source, https_verified_with_ca_file_and_refused_without, .fini = stop)
 {
-    sim_start_tls(&sim);
-    fh = sim_host_new();
-    plugin = sim_plugin();
+    static const char *const args[] = {"--notables", "50", NULL};
+    sim_proc_start_tls(&sim, SPLUNK_SIM, "splunk-sim", args);
+    fh = sim_host_new("splunk-test");
+    plugin = sim_plugin("splunk");
     char conf[256];
     snprintf(conf, sizeof(conf), "\"ca_file\":\"%s/cert.pem\"", sim.tls_dir);
     init_plugin(conf);

@@ -263,6 +263,15 @@ void fake_host_free(struct fake_host *fh)
     free(fh);
 }
 
+void fake_host_stop(struct fake_host **fh, const struct nbsoar_plugin *p, void **state)
+{
+    if (p != NULL && *state != NULL)
+        p->shutdown(*state);
+    *state = NULL;
+    fake_host_free(*fh);
+    *fh = NULL;
+}
+
 const char *fake_host_log(struct fake_host *fh)
 {
     return fh->log;

@@ -60,6 +60,9 @@ struct fake_host {
  * OWNED by the caller: fake_host_free(). Never NULL (aborts on ENOMEM). */
 struct fake_host *fake_host_new(const char *instance);
 void fake_host_free(struct fake_host *fh);
+/* The teardown of a plugin test: shuts the instance down when *state is
+ * set, frees *fh (may be NULL); clears both. */
+void fake_host_stop(struct fake_host **fh, const struct nbsoar_plugin *p, void **state);
 
 /* Everything logged so far (borrowed; valid until the next log call). */
 const char *fake_host_log(struct fake_host *fh);

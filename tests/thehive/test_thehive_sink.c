@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "thehive_sim_proc.h"
+#include "thehive_fixture.h"
 
 #define EV_CASE "{\"id\":\"e-case\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case\",\"id\":\"~1001\"}}"
 #define EV_ARTIFACT "{\"id\":\"e-obs\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case_artifact\"," \
@@ -15,28 +15,6 @@
 #define EV_LOG "{\"id\":\"e-log\",\"ref\":{\"system\":\"thehive\",\"kind\":\"case_task_log\"," \
                "\"id\":\"~5001\"},\"raw\":{\"id\":\"~5001\",\"case_task\":{\"id\":\"~4001\"," \
                "\"case\":{\"id\":\"~1001\"}}}}"
-
-static struct sim sim;
-static struct fake_host *fh;
-static const struct nbsoar_plugin *plugin;
-static void *state;
-
-static void start(int version, const char *overrides)
-{
-    sim_start(&sim, version);
-    fh = sim_host_new();
-    plugin = sim_plugin();
-    state = sim_plugin_init(plugin, fh, &sim, version, overrides);
-}
-
-static void stop(void)
-{
-    if (plugin != NULL)
-        plugin->shutdown(state);
-    if (fh != NULL)
-        fake_host_free(fh);
-    sim_stop(&sim);
-}
 
 /* Applies one operation for a job whose event is event_json (may be NULL).
  * *result OWNED by the caller. */
@@ -359,8 +337,8 @@ Test(thehive_sink, invalid_operations_send_no_request, .fini = stop)
 /* init() alone: bad settings are refused with the key named, no request made. */
 static int init_with(const char *overrides, struct fake_host **out)
 {
-    *out = sim_host_new();
-    const struct nbsoar_plugin *p = sim_plugin();
+    *out = sim_host_new("thehive-test");
+    const struct nbsoar_plugin *p = sim_plugin("thehive");
     json_t *conf = fake_host_config(p, overrides);
     void *st = NULL;
     int rc = p->init(&(*out)->host, conf, &st);

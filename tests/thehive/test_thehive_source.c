@@ -7,29 +7,7 @@
 #include <time.h>
 
 #include "http_client.h"
-#include "thehive_sim_proc.h"
-
-static struct sim sim;
-static struct fake_host *fh;
-static const struct nbsoar_plugin *plugin;
-static void *state;
-
-static void start(int version, const char *overrides)
-{
-    sim_start(&sim, version);
-    fh = sim_host_new();
-    plugin = sim_plugin();
-    state = sim_plugin_init(plugin, fh, &sim, version, overrides);
-}
-
-static void stop(void)
-{
-    if (plugin != NULL && state != NULL)
-        plugin->shutdown(state);
-    if (fh != NULL)
-        fake_host_free(fh);
-    sim_stop(&sim);
-}
+#include "thehive_fixture.h"
 
 /* One API call as the simulator's user, like an analyst's change. */
 static json_t *api(const char *method, const char *path, json_t *body)
