@@ -146,7 +146,8 @@ static json_t *cell_view(const json_t *cell)
     return out;
 }
 
-char *notebook_dumps(const json_t *nb, size_t *len_out)
+/* What nbformat writes, as a tree sharing most values with nb (caller owns). */
+static json_t *notebook_view(const json_t *nb)
 {
     static const char *const skip[] = {"cells", "metadata", NULL};
     static const char *const transient[] = {"orig_nbformat", "orig_nbformat_minor", "signature", NULL};
@@ -162,6 +163,14 @@ char *notebook_dumps(const json_t *nb, size_t *len_out)
         json_array_foreach(cells, i, cell) json_array_append_new(list, cell_view(cell));
         json_object_set_new(view, "cells", list);
     }
+    return view;
+}
+
+char *notebook_dumps(const json_t *nb, size_t *len_out)
+{
+    json_t *view = notebook_view(nb);
+    if (!view)
+        return NULL;
     size_t len;
     char *text = pyjson_dumps(view, 1, 1, &len);
     json_decref(view);
@@ -179,39 +188,24 @@ char *notebook_dumps(const json_t *nb, size_t *len_out)
     return out;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int notebook_write_file(const json_t *nb, const char *path, char *err, size_t errlen)
 {
-    size_t len;
-    char *text = notebook_dumps(nb, &len);
-    if (!text) {
+    json_t *view = notebook_view(nb);
+    if (!view) {
         snprintf(err, errlen, "%s: out of memory while writing the notebook", path);
         return -1;
     }
     if (!strcmp(path, "-")) {
-        int rc = write_all(STDOUT_FILENO, text, len);
-        free(text);
+        int rc = pyjson_dump_fd(view, 1, 1, "\n", STDOUT_FILENO);
         if (rc < 0)
             snprintf(err, errlen, "<stdout>: %s", strerror(errno));
+        json_decref(view);
         return rc;
     }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp) {
-        free(text);
+        json_decref(view);
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
@@ -220,13 +214,13 @@ int notebook_write_file(const json_t *nb, const char *path, char *err, size_t er
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot create a temporary file next to it: %s", path, strerror(errno));
         free(tmp);
-        free(text);
+        json_decref(view);
         return -1;
     }
     /* keep the mode of the file being replaced; new files get 0644 */
     struct stat st;
     fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644);
-    int rc = write_all(fd, text, len);
+    int rc = pyjson_dump_fd(view, 1, 1, "\n", fd);
     if (rc == 0)
         rc = fsync(fd);
     int saved = errno;
@@ -243,6 +237,6 @@ int notebook_write_file(const json_t *nb, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(saved));
     }
     free(tmp);
-    free(text);
+    json_decref(view);
     return rc;
 }

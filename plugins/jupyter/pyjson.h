@@ -76,4 +76,8 @@ void pyjson_float_repr(double d, char out[32]);
  * free()) and its length, or NULL on ENOMEM. */
 char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out);
 
+/* pyjson_dumps' text followed by tail, written to fd in 64 KB chunks.
+ * Returns 0, or -1 with errno set (ENOMEM when out of memory). */
+int pyjson_dump_fd(const json_t *v, int indent, int sort_keys, const char *tail, int fd);
+
 #endif

@@ -2,28 +2,55 @@
  * trees, pyjson literals included. */
 #include "pyjson.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* With fd >= 0 the buffer is flushed to fd whenever it passes FLUSH_AT, so a
+ * large notebook never exists as one string in memory. */
 struct out {
     char *p;
     size_t n, cap;
     int failed;
+    int fd;
 };
+
+#define FLUSH_AT (64 * 1024)
+
+static void flush_out(struct out *o)
+{
+    size_t done = 0;
+    while (!o->failed && done < o->n) {
+        ssize_t w = write(o->fd, o->p + done, o->n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            o->failed = errno;
+        else
+            done += (size_t)w;
+    }
+    o->n = 0;
+}
 
 static void put(struct out *o, const char *s, size_t n)
 {
     if (o->failed)
         return;
+    if (o->fd >= 0 && o->n + n >= FLUSH_AT) {
+        flush_out(o);
+        if (o->failed)
+            return;
+    }
     if (o->n + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 4096;
         while (cap < o->n + n + 1)
             cap *= 2;
         char *np = realloc(o->p, cap);
         if (!np) {
-            o->failed = 1;
+            o->failed = ENOMEM;
             return;
         }
         o->p = np;
@@ -100,7 +127,7 @@ static void dump_object(struct out *o, const json_t *v, int indent, int sort, in
     }
     struct key *keys = malloc(n * sizeof *keys);
     if (!keys) {
-        o->failed = 1;
+        o->failed = ENOMEM;
         return;
     }
     size_t i = 0;
@@ -182,7 +209,7 @@ static void dump(struct out *o, const json_t *v, int indent, int sort, int level
 
 char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out)
 {
-    struct out o = {0};
+    struct out o = {.fd = -1};
     dump(&o, v, indent, sort_keys, 0);
     put(&o, "", 0);
     if (o.failed || !o.p) {
@@ -193,4 +220,20 @@ char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out)
     if (len_out)
         *len_out = o.n;
     return o.p;
+}
+
+int pyjson_dump_fd(const json_t *v, int indent, int sort_keys, const char *tail, int fd)
+{
+    struct out o = {.fd = fd};
+    dump(&o, v, indent, sort_keys, 0);
+    puts_(&o, tail);
+    if (!o.failed && !o.p)
+        o.failed = ENOMEM;
+    flush_out(&o);
+    free(o.p);
+    if (o.failed) {
+        errno = o.failed;
+        return -1;
+    }
+    return 0;
 }
