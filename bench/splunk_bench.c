@@ -6,8 +6,8 @@
  * handed to on_data, as libcurl hands over a chunked body) -> line splitter
  * -> export line parser -> seen-set -> correlation search cache (answered
  * once per name by the fake http) -> event building -> host->emit_event,
- * which only counts.  Routing is not included: route_match is not on main
- * yet, so the figure is parse + build + emit.
+ * which routes each event through the host's route table (20 routes on
+ * the detection name, source type and SPL, plus a default) and counts.
  *
  *   build/bench/splunk_bench [-m MEGABYTES] [-r RUNS] [-k]
  * -m  stream size (default 100), -r runs (default 5), -k keep the file.
@@ -23,8 +23,12 @@
 
 #include <nbsoar/plugin.h>
 
+#include "route_match.h"
+
 static const char *stream_path;
-static long emitted, saved_search_calls;
+static long emitted, routed_jobs, saved_search_calls;
+static struct route_table *routes;
+static struct route_matcher *matcher;
 
 static const char *const searches[] = {
     "Access - Excessive Failed Logins - Rule",
@@ -172,6 +176,8 @@ static int h_emit(const struct nbsoar_host *h, const json_t *event, char *err, s
     (void)errlen;
     if (json_object_get(event, "id") != NULL)
         emitted++;
+    struct route_job jobs[8];
+    routed_jobs += (long)route_table_match(routes, matcher, event, jobs, 8);
     return NBSOAR_OK;
 }
 
@@ -211,6 +217,37 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* 20 routes a SOC would write for notables, and the generic default. */
+static int build_routes(void)
+{
+    static const char *const names[] = {"Excessive Failed Logins", "Golden Ticket", "Brute Force",
+                                        "Malware Detected", "Suspicious PowerShell"};
+    static char bufs[20][3][96];
+    struct route_kv kv[20][3];
+    struct route_def defs[21];
+    for (int i = 0; i < 20; i++) {
+        snprintf(bufs[i][0], 96, "~ /%s %d/i", names[i % 5], i);
+        snprintf(bufs[i][1], 96, "route%d.ipynb", i);
+        snprintf(bufs[i][2], 96, "route%d", i);
+        const char *path = i % 3 == 0 ? "match.fields.search_name"
+                         : i % 3 == 1 ? "match.fields.detection.search" : "match.fields.rule_name";
+        kv[i][0] = (struct route_kv){path, bufs[i][0], "bench", 1};
+        kv[i][1] = (struct route_kv){"match.fields.orig_sourcetype", "exists", "bench", 2};
+        kv[i][2] = (struct route_kv){"notebooks", bufs[i][1], "bench", 3};
+        defs[i] = (struct route_def){bufs[i][2], "bench", 1, kv[i], 3};
+    }
+    static const struct route_kv dflt[] = {{"default", "true", "bench", 1},
+                                           {"notebooks", "generic.ipynb", "bench", 2}};
+    defs[20] = (struct route_def){"generic", "bench", 1, dflt, 2};
+    struct route_errors errs = {0};
+    routes = route_table_build(defs, 21, &errs);
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "%s\n", errs.items[i].msg);
+    route_errors_free(&errs);
+    matcher = routes ? route_matcher_new(routes) : NULL;
+    return matcher ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     long mb = 100;
@@ -244,6 +281,8 @@ int main(int argc, char **argv)
         .http_response_free = h_http_free, .emit_event = h_emit, .cursor_get = h_cursor_get,
         .cursor_set = h_cursor_set, .counter_add = h_counter,
     };
+    if (build_routes() != 0)
+        return 1;
     const struct nbsoar_plugin *p = nbsoar_plugin_entry();
     json_t *conf = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I}",
                              "url", "https://splunk.example.org:8089", "token", "bench-token",
@@ -259,6 +298,7 @@ int main(int argc, char **argv)
         if (p->init(&host, conf, &state) != NBSOAR_OK)
             return 1;
         emitted = 0;
+        routed_jobs = 0;
         saved_search_calls = 0;
         double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
         int rc = p->poll(state);
@@ -270,8 +310,8 @@ int main(int argc, char **argv)
         }
         rates[r] = (double)emitted / cpu;
         printf("run %d: %ld notables in %.2f s wall, %.2f s CPU: %.0f notables/s (CPU), "
-               "%.1f MB/s; saved/searches calls %ld\n", r + 1, emitted, wall, cpu, rates[r],
-               (double)mb / cpu, saved_search_calls);
+               "%.1f MB/s; %ld jobs routed; saved/searches calls %ld\n", r + 1, emitted, wall, cpu,
+               rates[r], (double)mb / cpu, routed_jobs, saved_search_calls);
     }
     json_decref(conf);
     qsort(rates, (size_t)runs, sizeof(double), cmp_double);
@@ -279,6 +319,8 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("median: %.0f notables/s (CPU time), peak RSS %.1f MB\n", rates[runs / 2],
            (double)ru.ru_maxrss / 1024.0);
+    route_matcher_free(matcher);
+    route_table_free(routes);
     if (!keep)
         unlink(path);
     return 0;
