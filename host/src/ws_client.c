@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <libwebsockets.h>
 #include <openssl/x509.h>
 
@@ -173,6 +177,18 @@ static void connection_error(struct nbsoar_ws *ws, struct lws *wsi, const char *
         ws->error[--n] = '\0';
 }
 
+/* jupyter-server (tornado) leaves Nagle on, so it holds each small message
+ * until the previous one is acknowledged; a delayed ACK here would cost
+ * 40 ms a cell.  Linux drops quick-ack mode on its own, so re-arm it after
+ * every read. */
+static void ack_at_once(struct lws *wsi)
+{
+    int one = 1;
+    lws_sockfd_type fd = lws_get_socket_fd(wsi);
+    if (fd >= 0)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     struct lws_context *ctx = wsi ? lws_get_context(wsi) : NULL;
@@ -194,15 +210,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (lws_hdr_copy(wsi, ws->chosen, sizeof ws->chosen, WSI_TOKEN_PROTOCOL) <= 0)
             ws->chosen[0] = '\0';
         break;
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+    case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+        int one = 1;
+        lws_sockfd_type fd = lws_get_socket_fd(wsi);
+        if (fd >= 0)
+            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ack_at_once(wsi);
         ws->state = WS_OPEN;
         break;
+    }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         connection_error(ws, wsi, in ? (const char *)in : NULL);
         ws->state = WS_CLOSED;
         ws->wsi = NULL;
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
+        ack_at_once(wsi);
         if (lws_is_first_fragment(wsi)) {
             ws->part_len = 0;
             ws->part_binary = lws_frame_is_binary(wsi);
