@@ -142,7 +142,6 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < N_COMMANDS; k++) {
         if (strcmp(argv[i], commands[k]->name) != 0)
             continue;
-        http_global_init();
         int rc = commands[k]->run(argc - i, argv + i);
         http_global_cleanup();
         return rc;

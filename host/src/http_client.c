@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +37,26 @@ void http_set_backoff(long base_ms, long cap_ms, long after_cap_ms)
     retry_after_cap_ms = after_cap_ms > 0 ? after_cap_ms : DEFAULT_RETRY_AFTER_CAP_MS;
 }
 
+/* libcurl's global init sets up OpenSSL (2 MB resident), so it waits for
+ * the first request: `nbsoar exec` on a local kernel never makes one. */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_ready;
+
+static void global_init_once(void)
+{
+    global_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
 int http_global_init(void)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? NBSOAR_OK : NBSOAR_ERROR;
+    pthread_once(&global_once, global_init_once);
+    return global_ready ? NBSOAR_OK : NBSOAR_ERROR;
 }
 
 void http_global_cleanup(void)
 {
-    curl_global_cleanup();
+    if (global_ready)
+        curl_global_cleanup();
 }
 
 void http_response_free(struct nbsoar_http_response *resp)
@@ -485,7 +498,7 @@ int http_request(const struct nbsoar_http_endpoint *ep, const struct nbsoar_http
     char detail[CURL_ERROR_SIZE];
     detail[0] = '\0';
     struct transfer t = {.req = req};
-    CURL *c = curl_easy_init();
+    CURL *c = http_global_init() == NBSOAR_OK ? curl_easy_init() : NULL;
     t.curl = c;
     int result;
     CURLcode rc = CURLE_OUT_OF_MEMORY;

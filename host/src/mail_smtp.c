@@ -1,5 +1,6 @@
 /* Mail over SMTP with libcurl: one plain-text UTF-8 message per call. */
 #include "mail_smtp.h"
+#include "http_client.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -232,7 +233,7 @@ int mail_smtp_send(const struct nbsoar_mail *m, char *err, size_t errlen)
             rcpt = curl_slist_append(rcpt, addr);
         free(addr);
     }
-    CURL *c = curl_easy_init();
+    CURL *c = http_global_init() == NBSOAR_OK ? curl_easy_init() : NULL;
     if (c == NULL || from == NULL || rcpt == NULL) {
         snprintf(err, errlen, "out of memory");
         curl_easy_cleanup(c);

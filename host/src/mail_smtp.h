@@ -7,7 +7,7 @@
 #include "nbsoar/plugin.h"
 
 /* Sends m (see struct nbsoar_mail in plugin.h for the fields and the
- * return codes).  Call http_global_init() once before (curl_global_init).
+ * return codes); libcurl is initialised on first use.
  * The password is registered with redact_add(); err never holds it. */
 int mail_smtp_send(const struct nbsoar_mail *m, char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-/* Transport-independent Jupyter message building, signing and parsing. */
+/* Transport-independent Jupyter message building and parsing. */
 #include "kernel_msg.h"
 
 #include <stdio.h>
@@ -6,11 +6,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 void kernel_uuid4(char out[37])
 {
@@ -129,86 +124,6 @@ json_t *kernel_msg_new_json(const struct kernel_session *s, enum kernel_channel 
     }
     return json_pack("{s:o, s:o, s:{}, s:o, s:[], s:s}", "header", header, "parent_header", p,
                      "metadata", "content", c, "buffers", "channel", kernel_channel_name(ch));
-}
-
-struct kernel_signer {
-    EVP_MAC *mac;
-    EVP_MAC_CTX *ctx; /* keyed once; re-initialised per message without the key */
-};
-
-struct kernel_signer *kernel_signer_new(const char *key, size_t keylen, char *err, size_t errlen)
-{
-    struct kernel_signer *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (keylen == 0)
-        return s;
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    s->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    s->ctx = s->mac ? EVP_MAC_CTX_new(s->mac) : NULL;
-    if (!s->ctx || !EVP_MAC_init(s->ctx, (const unsigned char *)key, keylen, params)) {
-        snprintf(err, errlen, "OpenSSL cannot set up HMAC-SHA256");
-        kernel_signer_free(s);
-        return NULL;
-    }
-    return s;
-}
-
-void kernel_signer_free(struct kernel_signer *s)
-{
-    if (!s)
-        return;
-    EVP_MAC_CTX_free(s->ctx);
-    EVP_MAC_free(s->mac);
-    free(s);
-}
-
-static int mac_parts(struct kernel_signer *s, const void *const part[4], const size_t len[4],
-                     unsigned char out[32])
-{
-    size_t outlen = 0;
-    if (!EVP_MAC_init(s->ctx, NULL, 0, NULL))
-        return -1;
-    for (int i = 0; i < 4; i++)
-        if (!EVP_MAC_update(s->ctx, part[i], len[i]))
-            return -1;
-    if (!EVP_MAC_final(s->ctx, out, &outlen, 32) || outlen != 32)
-        return -1;
-    return 0;
-}
-
-int kernel_signer_sign(struct kernel_signer *s, const void *const part[4], const size_t len[4], char hex[65])
-{
-    static const char digits[] = "0123456789abcdef";
-    unsigned char mac[32];
-    hex[0] = '\0';
-    if (!s->ctx)
-        return 0;
-    if (mac_parts(s, part, len, mac) != 0)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[mac[i] >> 4];
-        hex[2 * i + 1] = digits[mac[i] & 15];
-    }
-    hex[64] = '\0';
-    return 0;
-}
-
-int kernel_signer_verify(struct kernel_signer *s, const void *const part[4], const size_t len[4],
-                         const char *sig, size_t siglen)
-{
-    char want[65];
-    if (!s->ctx)
-        return 1;
-    if (siglen != 64 || kernel_signer_sign(s, part, len, want) != 0)
-        return 0;
-    return CRYPTO_memcmp(want, sig, 64) == 0;
 }
 
 static const char *const part_names[4] = {"header", "parent_header", "metadata", "content"};

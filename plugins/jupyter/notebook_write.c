@@ -90,6 +90,7 @@ static json_t *split_mimebundle(const json_t *data)
     return out;
 }
 
+/* One cell as nbformat writes it (OWNED, shares most values with cell). */
 static json_t *cell_view(const json_t *cell)
 {
     static const char *const skip[] = {"source", "attachments", "outputs", "metadata", NULL};
@@ -146,23 +147,20 @@ static json_t *cell_view(const json_t *cell)
     return out;
 }
 
-/* What nbformat writes, as a tree sharing most values with nb (caller owns). */
+/* The cells are rewritten one at a time while they are written, so a save
+ * never holds a second copy of the whole notebook. */
+static const struct pyjson_each each_cell = {"cells", cell_view};
+
+/* What nbformat writes, as a tree sharing most values with nb (caller owns);
+ * its cells still need each_cell. */
 static json_t *notebook_view(const json_t *nb)
 {
-    static const char *const skip[] = {"cells", "metadata", NULL};
+    static const char *const skip[] = {"metadata", NULL};
     static const char *const transient[] = {"orig_nbformat", "orig_nbformat_minor", "signature", NULL};
     json_t *view = copy_without(nb, skip);
     const json_t *md = json_object_get(nb, "metadata");
     if (md)
         json_object_set_new(view, "metadata", copy_without(md, transient));
-    const json_t *cells = json_object_get(nb, "cells");
-    if (cells) {
-        json_t *list = json_array();
-        size_t i;
-        json_t *cell;
-        json_array_foreach(cells, i, cell) json_array_append_new(list, cell_view(cell));
-        json_object_set_new(view, "cells", list);
-    }
     return view;
 }
 
@@ -172,7 +170,7 @@ char *notebook_dumps(const json_t *nb, size_t *len_out)
     if (!view)
         return NULL;
     size_t len;
-    char *text = pyjson_dumps(view, 1, 1, &len);
+    char *text = pyjson_dumps_each(view, 1, 1, &each_cell, &len);
     json_decref(view);
     if (!text)
         return NULL;
@@ -196,7 +194,7 @@ int notebook_write_file(const json_t *nb, const char *path, char *err, size_t er
         return -1;
     }
     if (!strcmp(path, "-")) {
-        int rc = pyjson_dump_fd(view, 1, 1, "\n", STDOUT_FILENO);
+        int rc = pyjson_dump_fd_each(view, 1, 1, &each_cell, "\n", STDOUT_FILENO);
         if (rc < 0)
             snprintf(err, errlen, "<stdout>: %s", strerror(errno));
         json_decref(view);
@@ -220,7 +218,7 @@ int notebook_write_file(const json_t *nb, const char *path, char *err, size_t er
     /* keep the mode of the file being replaced; new files get 0644 */
     struct stat st;
     fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644);
-    int rc = pyjson_dump_fd(view, 1, 1, "\n", fd);
+    int rc = pyjson_dump_fd_each(view, 1, 1, &each_cell, "\n", fd);
     if (rc == 0)
         rc = fsync(fd);
     int saved = errno;

@@ -80,4 +80,18 @@ char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out);
  * Returns 0, or -1 with errno set (ENOMEM when out of memory). */
 int pyjson_dump_fd(const json_t *v, int indent, int sort_keys, const char *tail, int fd);
 
+/* Rewrites each element of the array held by v's top-level member `key` as
+ * it is written: fn returns a new reference (NULL: out of memory) that is
+ * dropped once written, so one rewritten element exists at a time. */
+struct pyjson_each {
+    const char *key;
+    json_t *(*fn)(const json_t *elem);
+};
+
+/* pyjson_dumps / pyjson_dump_fd with the rewriting above (each may be NULL). */
+char *pyjson_dumps_each(const json_t *v, int indent, int sort_keys, const struct pyjson_each *each,
+                        size_t *len_out);
+int pyjson_dump_fd_each(const json_t *v, int indent, int sort_keys, const struct pyjson_each *each,
+                        const char *tail, int fd);
+
 #endif

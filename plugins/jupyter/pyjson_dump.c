@@ -16,6 +16,7 @@ struct out {
     size_t n, cap;
     int failed;
     int fd;
+    const struct pyjson_each *each;
 };
 
 #define FLUSH_AT (64 * 1024)
@@ -118,6 +119,35 @@ static int key_cmp(const void *a, const void *b)
 
 static void dump(struct out *o, const json_t *v, int indent, int sort, int level);
 
+/* fn (may be NULL) rewrites each element before it is written. */
+static void dump_array(struct out *o, const json_t *v, int indent, int sort, int level,
+                       json_t *(*fn)(const json_t *))
+{
+    size_t n = json_array_size(v);
+    if (n == 0) {
+        puts_(o, "[]");
+        return;
+    }
+    put(o, "[", 1);
+    for (size_t i = 0; i < n && !o->failed; i++) {
+        if (i)
+            puts_(o, indent >= 0 ? "," : ", ");
+        if (indent >= 0)
+            newline_indent(o, indent, level + 1);
+        json_t *elem = json_array_get(v, i);
+        json_t *mapped = fn ? fn(elem) : NULL;
+        if (fn && !mapped) {
+            o->failed = ENOMEM;
+            return;
+        }
+        dump(o, mapped ? mapped : elem, indent, sort, level + 1);
+        json_decref(mapped);
+    }
+    if (indent >= 0)
+        newline_indent(o, indent, level);
+    put(o, "]", 1);
+}
+
 static void dump_object(struct out *o, const json_t *v, int indent, int sort, int level)
 {
     size_t n = json_object_size(v);
@@ -151,7 +181,11 @@ static void dump_object(struct out *o, const json_t *v, int indent, int sort, in
             newline_indent(o, indent, level + 1);
         put_string(o, keys[i].k, keys[i].n);
         puts_(o, ": ");
-        dump(o, keys[i].v, indent, sort, level + 1);
+        if (level == 0 && o->each && json_is_array(keys[i].v) && strlen(o->each->key) == keys[i].n &&
+            !memcmp(o->each->key, keys[i].k, keys[i].n))
+            dump_array(o, keys[i].v, indent, sort, level + 1, o->each->fn);
+        else
+            dump(o, keys[i].v, indent, sort, level + 1);
     }
     if (indent >= 0)
         newline_indent(o, indent, level);
@@ -177,25 +211,9 @@ static void dump(struct out *o, const json_t *v, int indent, int sort, int level
     case JSON_STRING:
         put_string(o, json_string_value(v), json_string_length(v));
         return;
-    case JSON_ARRAY: {
-        size_t n = json_array_size(v);
-        if (n == 0) {
-            puts_(o, "[]");
-            return;
-        }
-        put(o, "[", 1);
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                puts_(o, indent >= 0 ? "," : ", ");
-            if (indent >= 0)
-                newline_indent(o, indent, level + 1);
-            dump(o, json_array_get(v, i), indent, sort, level + 1);
-        }
-        if (indent >= 0)
-            newline_indent(o, indent, level);
-        put(o, "]", 1);
+    case JSON_ARRAY:
+        dump_array(o, v, indent, sort, level, NULL);
         return;
-    }
     case JSON_OBJECT:
         if (pyjson_is_literal(v)) {
             json_t *t = json_object_getn(v, PYJSON_LITERAL_KEY, 1);
@@ -209,7 +227,13 @@ static void dump(struct out *o, const json_t *v, int indent, int sort, int level
 
 char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out)
 {
-    struct out o = {.fd = -1};
+    return pyjson_dumps_each(v, indent, sort_keys, NULL, len_out);
+}
+
+char *pyjson_dumps_each(const json_t *v, int indent, int sort_keys, const struct pyjson_each *each,
+                        size_t *len_out)
+{
+    struct out o = {.fd = -1, .each = each};
     dump(&o, v, indent, sort_keys, 0);
     put(&o, "", 0);
     if (o.failed || !o.p) {
@@ -224,7 +248,13 @@ char *pyjson_dumps(const json_t *v, int indent, int sort_keys, size_t *len_out)
 
 int pyjson_dump_fd(const json_t *v, int indent, int sort_keys, const char *tail, int fd)
 {
-    struct out o = {.fd = fd};
+    return pyjson_dump_fd_each(v, indent, sort_keys, NULL, tail, fd);
+}
+
+int pyjson_dump_fd_each(const json_t *v, int indent, int sort_keys, const struct pyjson_each *each,
+                        const char *tail, int fd)
+{
+    struct out o = {.fd = fd, .each = each};
     dump(&o, v, indent, sort_keys, 0);
     puts_(&o, tail);
     if (!o.failed && !o.p)

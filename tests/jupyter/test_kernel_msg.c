@@ -45,6 +45,31 @@ Test(kernel_msg, signature_matches_python_hmac_hexdigest)
     kernel_signer_free(s);
 }
 
+Test(kernel_msg, signature_matches_rfc4231_vectors_short_and_over_block_keys)
+{
+    /* RFC 4231 test cases 2 (key shorter than a block) and 6 (131-byte key,
+     * hashed first); the data is split across the four parts. */
+    char err[128], hex[65];
+    const void *part[4] = {"what do ya want ", "", "for nothing", "?"};
+    size_t len[4] = {16, 0, 11, 1};
+    struct kernel_signer *s = kernel_signer_new("Jefe", 4, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    kernel_signer_sign(s, part, len, hex);
+    cr_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    kernel_signer_free(s);
+
+    char key[131];
+    memset(key, 0xaa, sizeof key);
+    const char *text = "Test Using Larger Than Block-Size Key - Hash Key First";
+    const void *p6[4] = {text, text + 10, "", text + 20};
+    size_t l6[4] = {10, 10, 0, strlen(text) - 20};
+    s = kernel_signer_new(key, sizeof key, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    kernel_signer_sign(s, p6, l6, hex);
+    cr_assert_str_eq(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    kernel_signer_free(s);
+}
+
 Test(kernel_msg, verify_rejects_tampered_parts_and_bad_signatures)
 {
     char err[128], hex[65];
