@@ -17,7 +17,8 @@ enum kernel_channel {
  * (kernel_msg_clear frees it); the other pointers borrow from it. */
 struct kernel_msg {
     enum kernel_channel channel;
-    json_t *msg;               /* {header, parent_header, metadata, content, buffers?} */
+    json_t *msg;               /* {header, parent_header, metadata, content, buffers?};
+                                  see kernel_msg_parse for what is kept */
     const char *msg_type;      /* header.msg_type */
     const char *parent_id;     /* parent_header.msg_id, "" when none */
     json_t *content;           /* borrowed from msg */

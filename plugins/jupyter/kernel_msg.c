@@ -1,5 +1,6 @@
 /* Transport-independent Jupyter message building and parsing. */
 #include "kernel_msg.h"
+#include "kernel_msg_scan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,11 +143,31 @@ static void fill_view(struct kernel_msg *m)
     m->content = json_object_get(m->msg, "content");
 }
 
-/* Most metadata parts (and many parents) are exactly "{}"; building the
- * empty object directly skips a parser set-up that costs more than the rest. */
-static int is_empty_object(const void *p, size_t len)
+/* What the engine reads of each dict: the header's type, id and date, the
+ * parent's id; the message's own metadata is checked but not kept. */
+static const char *const wanted[3][3] = {{"msg_type", "msg_id", "date"}, {"msg_id"}, {NULL}};
+static const size_t n_wanted[3] = {3, 1, 0};
+
+/* part as a small object of the wanted strings, or NULL when the scan
+ * cannot vouch for it (then it is parsed in full). */
+static json_t *scan_part(int i, const void *part, size_t len)
 {
-    return len == 2 && memcmp(p, "{}", 2) == 0;
+    struct scan_field f[3];
+    for (size_t k = 0; k < n_wanted[i]; k++)
+        f[k].key = wanted[i][k];
+    if (kernel_msg_scan(part, len, f, n_wanted[i]) != 0)
+        return NULL;
+    json_t *obj = json_object();
+    for (size_t k = 0; obj && k < n_wanted[i]; k++) {
+        if (!f[k].value)
+            continue;
+        json_t *v = json_stringn(f[k].value, f[k].len); /* NULL for bad UTF-8 */
+        if (!v || json_object_set_new(obj, f[k].key, v) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
 }
 
 int kernel_msg_parse(enum kernel_channel ch, const void *const part[4], const size_t len[4],
@@ -160,8 +181,9 @@ int kernel_msg_parse(enum kernel_channel ch, const void *const part[4], const si
     }
     for (int i = 0; i < 4; i++) {
         json_error_t jerr;
-        json_t *v = is_empty_object(part[i], len[i]) ? json_object()
-                                                     : json_loadb(part[i], len[i], JSON_ALLOW_NUL, &jerr);
+        json_t *v = i < 3 ? scan_part(i, part[i], len[i]) : NULL;
+        if (!v)
+            v = json_loadb(part[i], len[i], JSON_ALLOW_NUL, &jerr);
         if (!json_is_object(v)) {
             snprintf(err, errlen, "%s message: %s is not a JSON object%s%s", kernel_channel_name(ch),
                      part_names[i], v ? "" : ": ", v ? "" : jerr.text);

@@ -63,8 +63,10 @@ int kernel_signer_sign(struct kernel_signer *s, const void *const part[4], const
 int kernel_signer_verify(struct kernel_signer *s, const void *const part[4], const size_t len[4],
                          const char *sig, size_t siglen);
 
-/* Parses the four serialized dicts into out (msg OWNED by out).  Returns 0,
- * or -1 with err naming the part that is not a JSON object. */
+/* Parses the four serialized dicts into out (msg OWNED by out): content in
+ * full, of the header only msg_type, msg_id and date, of the parent only
+ * msg_id, and the metadata checked but left empty.  Returns 0, or -1 with
+ * err naming the part that is not a JSON object. */
 int kernel_msg_parse(enum kernel_channel ch, const void *const part[4], const size_t len[4],
                      struct kernel_msg *out, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernel_msg.h"
+#include "kernel_msg_scan.h"
 
 static const char *const P[4] = {"{\"a\":1}", "{}", "{}", "{\"code\":\"print(1)\"}"};
 
@@ -203,4 +204,52 @@ Test(kernel_msg, json_form_for_websocket_has_channel_and_buffers)
     cr_assert_str_eq(m.msg_type, "kernel_info_request");
     kernel_msg_clear(&m);
     cr_assert_eq(kernel_msg_adopt(KERNEL_SHELL, json_pack("{s:{}}", "header"), &m, err, sizeof err), -1);
+}
+
+Test(kernel_msg, scan_finds_top_level_strings_only)
+{
+    const char *h = "{\"note\": \"\\\"msg_type\\\": \\\"fake\\\"\", \"nested\": {\"msg_type\": \"inner\"},"
+                    " \"list\": [1, -2.5e+3, true, false, null, {\"date\": \"x\"}], \"msg_type\": \"stream\","
+                    " \"date\": \"2026-11-22T10:00:00.123456Z\"}";
+    struct scan_field f[3] = {{.key = "msg_type"}, {.key = "date"}, {.key = "msg_id"}};
+    cr_assert_eq(kernel_msg_scan(h, strlen(h), f, 3), 0);
+    cr_assert(f[0].value && f[0].len == 6 && !memcmp(f[0].value, "stream", 6), "msg_type from the top level");
+    cr_assert(f[1].value && f[1].len == 27, "date from the top level, not the one in the list");
+    cr_assert_null(f[2].value, "absent key reads NULL");
+}
+
+Test(kernel_msg, scan_refuses_malformed_text_and_escaped_wanted_values)
+{
+    static const char *const bad[] = {
+        "", "[]", "{", "{\"a\" 1}", "{\"a\": 1,}", "{\"a\": 01}", "{\"a\": 1.}", "{\"a\": tru}",
+        "{\"a\": \"\x01\"}", "{\"a\": \"\\x\"}", "{\"a\": \"\\u12g4\"}", "{} x", "{\"a\": [1 2]}",
+        "{\"msg_type\": 5}", "{\"msg_type\": \"a\\u0062\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct scan_field f = {.key = "msg_type"};
+        cr_assert_eq(kernel_msg_scan(bad[i], strlen(bad[i]), &f, 1), -1, "accepted: %s", bad[i]);
+    }
+    char deep[200] = "{\"a\":";
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "[");
+    cr_assert_eq(kernel_msg_scan(deep, strlen(deep), NULL, 0), -1, "nesting past 64 refused");
+}
+
+Test(kernel_msg, parse_falls_back_to_full_json_for_escaped_headers)
+{
+    /* An escaped msg_type cannot be read in place: the full parse decodes it. */
+    const char *src[4] = {"{\"msg_type\": \"exec\\u0075te_reply\", \"msg_id\": \"m1\", \"username\": \"\\u00e9\"}",
+                          "{\"msg_id\": \"p\\\"1\", \"msg_type\": \"execute_request\"}",
+                          "{\"dependencies_met\": true, \"engine\": \"e\", \"started\": \"t\"}",
+                          "{\"status\": \"ok\", \"msg_type\": \"not me\"}"};
+    const void *part[4];
+    size_t len[4];
+    parts_of(src, part, len);
+    struct kernel_msg m;
+    char err[256];
+    cr_assert_eq(kernel_msg_parse(KERNEL_SHELL, part, len, &m, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq(m.msg_type, "execute_reply");
+    cr_assert_str_eq(m.parent_id, "p\"1");
+    cr_assert_str_eq(json_string_value(json_object_get(m.content, "status")), "ok");
+    kernel_msg_clear(&m);
 }
