@@ -371,11 +371,18 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
         json_object_set_new(json_object_get(json_object_get(c->nb, "metadata"), "papermill"), "exception",
                             json_true());
         pm_notebook_complete(c->nb, now, pm_now_us());
+        /* a start cut short by the job's own time limit is that job timing
+         * out (not retried); a kernel that failed on its own may start on
+         * the next attempt */
+        int job_time_up = eo.stop_at_ms > 0 && mono_ms() >= eo.stop_at_ms;
         char msg[700];
-        snprintf(msg, sizeof msg, "kernel did not start: %s", err);
+        snprintf(msg, sizeof msg, "kernel did not start%s: %s", job_time_up ? " within the job's time limit" : "",
+                 err);
         fail(res, h, NBSOAR_JOB_ERROR, 1, msg);
         write_output(c, c->nb, err, sizeof err);
         res->details = make_details(c, NULL, NULL);
+        if (job_time_up)
+            json_object_set_new(res->details, "outcome", json_string("timeout"));
         return NBSOAR_ERROR;
     }
     struct exec_report rep;

@@ -292,6 +292,39 @@ def endless():
         st.cleanup()
 
 
+def slowstart():
+    """A kernel that never gets ready within the job's timeout ends the job
+    as timed out, once, rather than as an executor error retried."""
+    st = State(route("slow", "slow", "slow", "3s"), warm=0)
+    try:
+        spec = os.path.join(st.dir, "jupyter", "kernels", "sleeper")
+        os.makedirs(spec)
+        with open(os.path.join(spec, "kernel.json"), "w") as f:
+            json.dump({"argv": ["/bin/sleep", "3600"], "display_name": "Sleeper", "language": "python"}, f)
+        st.nb("slow")
+        path = os.path.join(st.dir, "nb", "slow.ipynb")
+        with open(path) as f:
+            nb = json.load(f)
+        nb["metadata"]["kernelspec"] = {"name": "sleeper", "display_name": "Sleeper", "language": "python"}
+        with open(path, "w") as f:
+            json.dump(nb, f)
+        st.event("e-slow", kind="slow")
+        env = dict(os.environ, JUPYTER_PATH=os.path.join(st.dir, "jupyter"))
+        t0 = time.time()
+        r = st.run("run", "--once", timeout=120, env=env)
+        took = time.time() - t0
+        check(r.returncode == 1, f"exit 1, got {r.returncode}: {r.stderr}")
+        jobs = st.jobs()
+        check(len(jobs) == 1, f"one job, not a retry: {jobs}")
+        out = st.run("jobs", "--failed").stdout
+        check("timed out" in out, "the job says it timed out: " + out)
+        check(took < 60, f"stopped near its timeout, took {took:.1f}s")
+        check(not st.op_lines() or all(l["operation"]["type"] != "AddTagToAlert" for l in st.op_lines()),
+              "no operation from a notebook that never ran")
+    finally:
+        st.cleanup()
+
+
 def sigterm():
     """SIGTERM during a run drains: the running job finishes, the process
     exits 0, and a restart completes the rest with nothing applied twice."""
@@ -434,7 +467,7 @@ def sighup():
 
 
 SCENARIOS = {"rate": rate, "sighup": sighup, "webhook202": webhook202, "metrics": metrics, "fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
-             "endless": endless, "sigterm": sigterm}
+             "endless": endless, "sigterm": sigterm, "slowstart": slowstart}
 
 if __name__ == "__main__":
     for name in sys.argv[1:]:

@@ -4,7 +4,8 @@
  * then a restart; malformed events quarantined; a failing notebook; an
  * endless notebook stopped at its timeout; SIGTERM draining a run; the
  * metrics endpoint; a webhook 202 followed at once by kill -9;
- * SIGHUP reloading routes; a sink's rate limit. */
+ * SIGHUP reloading routes; a sink's rate limit; a kernel that never
+ * starts within its job's timeout. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,11 @@ Test(run, a_failing_notebook_fails_its_job_only)
 Test(run, an_endless_notebook_is_stopped_at_its_timeout)
 {
     cr_assert_eq(scenario("endless"), 0);
+}
+
+Test(run, a_kernel_that_never_starts_times_out_its_job_once)
+{
+    cr_assert_eq(scenario("slowstart"), 0);
 }
 
 Test(run, sigterm_drains_and_a_restart_finishes_the_rest)
