@@ -9,13 +9,16 @@
 #include "cli.h"
 #include "cli_setup.h"
 #include "config_map.h"
+#include "dispatch_internal.h"
 
 static const char *const help =
     "usage: nbsoar check -c CONF\n\n"
     "Loads CONF, the vault and the plugins, validates every section against\n"
     "its plugin's keys and calls each plugin's init in check mode (no\n"
     "connections, no side effects; in a child process, so a plugin that\n"
-    "crashes is reported, not fatal).  Lists every problem as FILE:LINE: message.\n"
+    "crashes is reported, not fatal).  Builds the routes (bad regexes with\n"
+    "pattern and offset), checks the executors, sinks and local notebooks they\n"
+    "name, source intervals and sink rates.  Lists every problem as FILE:LINE: message.\n"
     "Exits 0 when the config is usable, 2 when there is any problem.\n\n"
     "options:\n"
     "  -c, --config CONF     the config to check (required)\n"
@@ -82,7 +85,7 @@ static void check_sections(struct cli_setup *s, size_t counts[5])
         const struct conf_section *sec = &s->conf->sections[i];
         counts[sec->kind]++;
         if (sec->kind == CONF_HOST || sec->kind == CONF_ROUTE)
-            continue; /* [host] is checked on load; routes by the dispatcher */
+            continue; /* [host] is checked on load; routes below */
         const struct loaded_plugin *p;
         json_t *config;
         if (cli_setup_section_config(s, sec, &p, &config) == 0 && s->env != NULL)
@@ -105,6 +108,8 @@ static int run(int argc, char **argv)
     size_t counts[5] = {0};
     cli_setup_load(&s, conf, 0);
     check_sections(&s, counts);
+    if (s.conf != NULL)
+        dispatch_check_conf(s.conf, &s.diags);
     for (size_t i = 0; i < s.plugins.n_refused; i++)
         fprintf(stderr, "warning: plugin refused: %s\n", s.plugins.refused[i].reason);
     size_t n = diags_count(&s.diags);

@@ -93,6 +93,10 @@ void dispatch_workers_join(struct dispatcher *d);
 /* dispatch_sinks.c */
 int dispatch_sinks_start(struct dispatcher *d);
 void dispatch_sinks_join(struct dispatcher *d);
+/* dispatch_check.c: every problem `nbsoar run` would meet in c's routes,
+ * the sections they name and sink rates, into d. */
+void dispatch_check_conf(const struct conf *c, struct diags *d);
+
 /* "10/s", "600/m", "5/h", or a bare number per second -> per second. */
 int dispatch_parse_rate(const char *text, double *per_s);
 

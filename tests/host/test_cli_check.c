@@ -111,22 +111,69 @@ Test(cli, check_lists_every_problem_with_file_and_line_and_exits_2)
     cr_assert(strstr(out, "hive-TOKEN-777") == NULL, "the vault secret never printed:\n%s", out);
 }
 
+Test(cli, check_finds_bad_routes_missing_references_and_rates)
+{
+    char conf[4096];
+    snprintf(conf, sizeof(conf),
+             "[host]\n"                              /* 1 */
+             "plugin_dir = %s\n"                     /* 2 */
+             "[sink out]\n"                          /* 3 */
+             "plugin = good\n"                       /* 4 */
+             "rate = fast\n"                         /* 5 */
+             "[route bad_regex]\n"                   /* 6 */
+             "match.fields.x = ~ /(unclosed/\n"      /* 7 */
+             "notebooks = nb.ipynb\n",               /* 8 */
+             plugin_dir);
+    write_file("r.conf", conf, 0644);
+    write_file("nb.ipynb", "{}", 0644);
+    char out[16384], args[256];
+    snprintf(args, sizeof(args), "check -c %s/r.conf", dir);
+    cr_assert_eq(run(out, sizeof(out), args), 2, "%s", out);
+    expect_line(out, "%s/r.conf:5: [sink out] rate: 'fast' is not N/s, N/m or N/h\n", dir);
+    expect_line(out, "%s/r.conf:7: [route bad_regex] match.fields.x: bad regex /(unclosed/ at offset 9: "
+                     "missing closing parenthesis\n", dir);
+
+    /* A table that builds is checked against the sections and files it names. */
+    snprintf(conf, sizeof(conf),
+             "[host]\n"                              /* 1 */
+             "plugin_dir = %s\n"                     /* 2 */
+             "[route a]\n"                           /* 3 */
+             "match.fields.y = z\n"                  /* 4 */
+             "notebooks = nb.ipynb, missing.ipynb\n" /* 5 */
+             "executor = remote\n"                   /* 6 */
+             "sinks = nosuch\n"                      /* 7 */
+             "[route b]\n"                           /* 8 */
+             "match.fields.y = w\n"                  /* 9 */
+             "notebooks = nb.ipynb\n",               /* 10 */
+             plugin_dir);
+    write_file("r.conf", conf, 0644);
+    cr_assert_eq(run(out, sizeof(out), args), 2, "%s", out);
+    expect_line(out, "%s/r.conf:5: [route a] notebooks: 'missing.ipynb' is not a file (looked for %s/missing.ipynb)\n",
+                dir, dir);
+    expect_line(out, "%s/r.conf:6: [route a] executor: no [executor remote] section\n", dir);
+    expect_line(out, "%s/r.conf:7: [route a] sinks: no [sink nosuch] section\n", dir);
+    expect_line(out, "%s/r.conf:8: [route b]: no [executor] section to run its notebooks\n", dir);
+    expect_line(out, "nbsoar check: 4 problems in %s/r.conf\n", dir);
+}
+
 Test(cli, check_on_a_good_config_says_ok_and_exits_0)
 {
     char conf[2048];
     snprintf(conf, sizeof(conf),
              "[host]\nplugin_dir = %s\nvault = keys.py\n"
              "[source inbox]\nplugin = good\nurl = https://x\ntoken = vault:k\n"
-             "[route all]\nmatch = .*\n",
+             "[executor nb]\nplugin = jupyter\n"
+             "[route all]\ndefault = true\nnotebooks = nb.ipynb\n",
              plugin_dir);
     write_file("ok.conf", conf, 0644);
+    write_file("nb.ipynb", "{}", 0644);
     write_file("keys.py", "k = 'a-long-token'\n", 0600);
     char out[8192], args[256];
     snprintf(args, sizeof(args), "--log-level error check -c %s/ok.conf", dir);
     int rc = run(out, sizeof(out), args);
     cr_assert_eq(rc, 0, "%s", out);
     /* The plugin count depends on what the build holds, so only the summary is checked. */
-    expect_line(out, "%s/ok.conf: OK (1 source, 0 executors, 0 sinks, 1 route; ", dir);
+    expect_line(out, "%s/ok.conf: OK (1 source, 1 executor, 0 sinks, 1 route; ", dir);
 }
 
 Test(cli, check_refuses_a_readable_vault_on_the_vault_line)
