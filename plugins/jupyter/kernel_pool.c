@@ -1,5 +1,7 @@
-/* Warm kernel pool (see kernel_pool.h): one refill thread starts kernels
- * until each kernelspec has `size` ready, and shuts retired ones down. */
+/* Warm kernel pool (see kernel_pool.h): up to `size` refill threads start
+ * kernels side by side until each kernelspec has `size` ready or starting,
+ * and shut retired ones down.  Under load a start takes seconds, and one
+ * start at a time let the pool run dry. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +12,22 @@
 #define MAX_SPECS 8
 #define MAX_SIZE 16
 #define RETIRED_MAX 64
+#define MAX_THREADS 4
 
 struct spec {
     char *name;
     struct kernel *ready[MAX_SIZE];
     int n_ready;
+    int n_starting;      /* being started by a refill thread */
     int failures;        /* consecutive start failures: back off */
 };
 
 struct kernel_pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
+    pthread_cond_t cv;       /* refill threads: work to do */
+    pthread_cond_t ready_cv; /* takers: a start ended */
+    pthread_t threads[MAX_THREADS];
+    int n_threads;
     int stop, size;
     char *cwd;
     char **env;
@@ -53,7 +59,8 @@ static struct spec *spec_to_fill(struct kernel_pool *p)
     struct spec *best = NULL;
     for (int i = 0; i < p->n_specs; i++) {
         struct spec *s = &p->specs[i];
-        if (s->n_ready < p->size && s->failures < 3 && (!best || s->n_ready < best->n_ready))
+        int have = s->n_ready + s->n_starting;
+        if (have < p->size && s->failures < 3 && (!best || have < best->n_ready + best->n_starting))
             best = s;
     }
     return best;
@@ -77,6 +84,11 @@ static void *refill_main(void *arg)
             continue;
         }
         char *name = strdup(s->name);
+        if (name == NULL) {
+            s->failures++;
+            continue;
+        }
+        s->n_starting++;
         pthread_mutex_unlock(&p->mu);
         struct kernel_start_opts ko = {
             .kernel_name = name,
@@ -85,18 +97,20 @@ static void *refill_main(void *arg)
             .start_timeout_ms = p->start_timeout_ms,
         };
         char err[256];
-        struct kernel *k = name ? kernel_local_start(&ko, err, sizeof err) : NULL;
+        struct kernel *k = kernel_local_start(&ko, err, sizeof err);
         pthread_mutex_lock(&p->mu);
-        s = name ? spec_find(p, name, 0) : NULL;
+        s = spec_find(p, name, 0);
         free(name);
-        if (k != NULL && s != NULL && s->n_ready < p->size && !p->stop) {
+        s->n_starting--;
+        pthread_cond_broadcast(&p->ready_cv);
+        if (k != NULL && s->n_ready < p->size && !p->stop) {
             s->ready[s->n_ready++] = k;
             s->failures = 0;
         } else if (k != NULL) {
             pthread_mutex_unlock(&p->mu);
             k->ops->shutdown(k);
             pthread_mutex_lock(&p->mu);
-        } else if (s != NULL) {
+        } else {
             s->failures++; /* a kernelspec that will not start is left to cold starts */
         }
     }
@@ -121,11 +135,14 @@ struct kernel_pool *kernel_pool_new(int size, const char *first, const char *cwd
         p->env[i] = strdup(env[i]);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->ready_cv, NULL);
     if (first != NULL)
         spec_find(p, first, 1);
-    if (p->env == NULL || pthread_create(&p->thread, NULL, refill_main, p) != 0) {
-        p->stop = 1;
-        p->thread = 0;
+    int want = p->size < MAX_THREADS ? p->size : MAX_THREADS;
+    while (p->env != NULL && p->n_threads < want &&
+           pthread_create(&p->threads[p->n_threads], NULL, refill_main, p) == 0)
+        p->n_threads++;
+    if (p->n_threads == 0) {
         kernel_pool_free(p);
         return NULL;
     }
@@ -137,6 +154,22 @@ struct kernel *kernel_pool_take(struct kernel_pool *p, const char *name)
     struct kernel *k = NULL, *dead = NULL;
     pthread_mutex_lock(&p->mu);
     struct spec *s = spec_find(p, name, 1);
+    /* A kernel starting (or about to be) is ready sooner than a cold
+     * start, which would only compete with it for the CPU. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += p->start_timeout_ms / 1000;
+    until.tv_nsec += (p->start_timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (s != NULL && s->n_ready == 0 && !p->stop &&
+           (s->n_starting > 0 || (s->n_starting < p->size && s->failures < 3))) {
+        pthread_cond_signal(&p->cv);
+        if (pthread_cond_timedwait(&p->ready_cv, &p->mu, &until) != 0)
+            break;
+    }
     while (s != NULL && s->n_ready > 0 && k == NULL) {
         k = s->ready[0];
         memmove(&s->ready[0], &s->ready[1], (size_t)(s->n_ready - 1) * sizeof s->ready[0]);
@@ -183,9 +216,10 @@ void kernel_pool_free(struct kernel_pool *p)
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->cv);
+    pthread_cond_broadcast(&p->ready_cv);
     pthread_mutex_unlock(&p->mu);
-    if (p->thread)
-        pthread_join(p->thread, NULL);
+    for (int i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
     for (int i = 0; i < p->n_retired; i++)
         p->retired[i]->ops->shutdown(p->retired[i]);
     for (int i = 0; i < p->n_specs; i++) {
@@ -198,6 +232,7 @@ void kernel_pool_free(struct kernel_pool *p)
     free(p->env);
     free(p->cwd);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->ready_cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }

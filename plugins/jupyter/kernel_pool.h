@@ -16,7 +16,9 @@ struct kernel_pool;
 struct kernel_pool *kernel_pool_new(int size, const char *first, const char *cwd,
                                     const char *const *env, long start_timeout_ms);
 /* A ready kernel of kernelspec `name` (OWNED by the caller: give it back
- * with kernel_pool_retire), or NULL when none is ready (start one cold). */
+ * with kernel_pool_retire).  When none is ready but one is starting, waits
+ * for it (at most the start timeout); NULL when none is ready or coming
+ * (start one cold). */
 struct kernel *kernel_pool_take(struct kernel_pool *p, const char *name);
 /* Shuts a used kernel down in the background. */
 void kernel_pool_retire(struct kernel_pool *p, struct kernel *k);
