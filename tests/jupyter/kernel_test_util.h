@@ -3,6 +3,7 @@
 #ifndef NBSOAR_KERNEL_TEST_UTIL_H
 #define NBSOAR_KERNEL_TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,39 @@ static inline void tu_rm_rf(const char *dir)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* Live (non-zombie) processes, from /proc, in process group pgid (< 0:
+ * any) whose parent is ppid (< 0: any) and whose command is comm (NULL:
+ * any). */
+static inline int tu_count_procs(long pgid, long ppid, const char *comm)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[300], buf[1024];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+        char state;
+        long pp, pg;
+        if (!lp || !rp || sscanf(rp + 1, " %c %ld %ld", &state, &pp, &pg) != 3 || state == 'Z')
+            continue;
+        if ((pgid < 0 || pg == pgid) && (ppid < 0 || pp == ppid) &&
+            (!comm || (strlen(comm) == (size_t)(rp - lp - 1) && !memcmp(lp + 1, comm, strlen(comm)))))
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 /* What one execution produced. */

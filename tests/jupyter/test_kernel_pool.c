@@ -3,8 +3,6 @@
  * rather than giving up, and a kernelspec that cannot start gives NULL. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,38 +19,6 @@ static int answers(struct kernel *k)
     return ok;
 }
 
-/* Children of this process whose command is `comm`, from /proc. */
-static int children_named(const char *comm)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[300], buf[512];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        char name[64], state;
-        long ppid;
-        char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
-        if (!lp || !rp || rp - lp - 1 >= (long)sizeof name)
-            continue;
-        memcpy(name, lp + 1, (size_t)(rp - lp - 1));
-        name[rp - lp - 1] = '\0';
-        if (sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 && ppid == (long)getpid() && state != 'Z' &&
-            strcmp(name, comm) == 0)
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
 
 Test(kernel_pool, kernels_are_started_side_by_side, .timeout = 60)
 {
@@ -65,7 +31,7 @@ Test(kernel_pool, kernels_are_started_side_by_side, .timeout = 60)
     cr_assert_not_null(p);
     int most = 0;
     for (int i = 0; i < 200 && most < 2; i++) {
-        int n = children_named("sleep");
+        int n = tu_count_procs(-1, (long)getpid(), "sleep");
         most = n > most ? n : most;
         usleep(10000);
     }

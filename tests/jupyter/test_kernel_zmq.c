@@ -2,7 +2,6 @@
  * python3-ipykernel) and against fake kernels that misbehave. */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,33 +34,6 @@ static void kernel_ids(struct kernel *k, long *pid, long *pgid)
     tu_cell_clear(&c);
 }
 
-/* Live (non-zombie) processes whose process group is pgid, from /proc. */
-static int live_in_group(long pgid)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)) != NULL) {
-        char path[300], buf[1024];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        char *rp = strrchr(buf, ')');
-        char state;
-        long ppid, pgrp;
-        if (rp && sscanf(rp + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
 
 static long long now_ms(void)
 {
@@ -150,7 +122,7 @@ Test(kernel_zmq, sigkill_mid_cell_is_reported_dead_within_5s, .timeout = 60)
     cr_assert_not(k->ops->alive(k));
     tu_cell_clear(&c);
     k->ops->shutdown(k);
-    cr_assert_eq(live_in_group(pgid), 0);
+    cr_assert_eq(tu_count_procs(pgid, -1, NULL), 0);
 }
 
 Test(kernel_zmq, stopped_kernel_misses_heartbeats_and_is_dead, .timeout = 60)
@@ -173,7 +145,7 @@ Test(kernel_zmq, stopped_kernel_misses_heartbeats_and_is_dead, .timeout = 60)
     cr_assert(strstr(err, "heartbeat"), "error names the heartbeat: %s", err);
     cr_assert_lt(took, 8000, "took %lld ms", took);
     k->ops->shutdown(k); /* a stopped group still gets killed */
-    cr_assert_eq(live_in_group(pgid), 0);
+    cr_assert_eq(tu_count_procs(pgid, -1, NULL), 0);
 }
 
 Test(kernel_zmq, interrupt_sleep_gives_keyboardinterrupt_quickly, .timeout = 60)
@@ -235,12 +207,12 @@ Test(kernel_zmq, shutdown_leaves_no_process_and_no_connection_file, .timeout = 6
     struct stat st;
     cr_assert_eq(stat(conn, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0600, "connection file is private");
-    cr_assert_eq(live_in_group(pgid), 2);
+    cr_assert_eq(tu_count_procs(pgid, -1, NULL), 2);
     tu_cell_clear(&c);
     long long t0 = now_ms();
     k->ops->shutdown(k);
     long long took = now_ms() - t0;
-    cr_assert_eq(live_in_group(pgid), 0, "processes left in group %ld", pgid);
+    cr_assert_eq(tu_count_procs(pgid, -1, NULL), 0, "processes left in group %ld", pgid);
     cr_assert_neq(access(conn, F_OK), 0, "connection file removed");
     *strrchr(conn, '/') = '\0';
     cr_assert_neq(access(conn, F_OK), 0, "its directory removed");
