@@ -217,7 +217,11 @@ static void end_job(struct dispatcher *d, const struct journal_job *job, const s
     int ok = res->status == NBSOAR_JOB_SUCCEEDED && rc == NBSOAR_OK;
     n_ops = route_operations(d, p, ok ? res->operations : NULL, &ops);
     char timeout_msg[128];
-    if (timed_out)
+    json_int_t start_limit = json_integer_value(json_object_get(res->details, "start_timeout_ms"));
+    if (timed_out && start_limit > 0)
+        snprintf(timeout_msg, sizeof timeout_msg, "timed out: the kernel did not start within %lld ms",
+                 (long long)start_limit);
+    else if (timed_out)
         snprintf(timeout_msg, sizeof timeout_msg, "timed out after %ld ms: the kernel was stopped",
                  p->timeout_ms);
     json_t *jf = job_finished_op(job, ok ? "succeeded" : timed_out ? "timeout" : "failed",

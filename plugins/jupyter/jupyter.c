@@ -362,6 +362,7 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
         k = remote_kernel_start(h, &c->st->remote, &c->rr, &ko, err, sizeof err);
     if (pool && kname && n_env <= 1 && kernel_pool_fits(pool, c->o.cwd))
         k = kernel_pool_take(pool, kname);
+    int64_t cold_at = mono_ms();
     if (!k && !c->rr.base)
         k = kernel_local_start(&ko, err, sizeof err);
     if (!k) {
@@ -375,14 +376,18 @@ static int execute(struct run_ctx *c, struct nbsoar_run_result *res)
          * out (not retried); a kernel that failed on its own may start on
          * the next attempt */
         int job_time_up = eo.stop_at_ms > 0 && mono_ms() >= eo.stop_at_ms;
+        /* so is a kernel that used up start_timeout: a retry would wait as long again */
+        int start_time_up = !job_time_up && !c->rr.base && mono_ms() - cold_at >= ko.start_timeout_ms;
         char msg[700];
-        snprintf(msg, sizeof msg, "kernel did not start%s: %s", job_time_up ? " within the job's time limit" : "",
-                 err);
+        snprintf(msg, sizeof msg, "kernel did not start%s: %s",
+                 job_time_up ? " within the job's time limit" : start_time_up ? " within start_timeout" : "", err);
         fail(res, h, NBSOAR_JOB_ERROR, 1, msg);
         write_output(c, c->nb, err, sizeof err);
         res->details = make_details(c, NULL, NULL);
-        if (job_time_up)
+        if (job_time_up || start_time_up)
             json_object_set_new(res->details, "outcome", json_string("timeout"));
+        if (start_time_up)
+            json_object_set_new(res->details, "start_timeout_ms", json_integer(ko.start_timeout_ms));
         return NBSOAR_ERROR;
     }
     struct exec_report rep;

@@ -48,7 +48,7 @@ def notebook(path, body, ops=1):
 
 
 class State:
-    def __init__(self, routes, workers=2, warm=2, extra_host=""):
+    def __init__(self, routes, workers=2, warm=2, extra_host="", extra_exec=""):
         self.dir = tempfile.mkdtemp(prefix="nbsoar-run-test-")
         self.inbox = os.path.join(self.dir, "inbox")
         os.makedirs(self.inbox)
@@ -72,6 +72,7 @@ interval = 100ms
 [executor local]
 plugin = jupyter
 warm_pool = {warm}
+{extra_exec}
 
 [sink file]
 plugin = file
@@ -325,6 +326,37 @@ def slowstart():
         st.cleanup()
 
 
+def startlimit():
+    """A kernel that does not start within the executor's start_timeout ends
+    the job as timed out, once, as the job's own timeout would."""
+    st = State(route("slow", "slow", "slow"), warm=0, extra_exec="start_timeout = 2s")
+    try:
+        spec = os.path.join(st.dir, "jupyter", "kernels", "sleeper")
+        os.makedirs(spec)
+        with open(os.path.join(spec, "kernel.json"), "w") as f:
+            json.dump({"argv": ["/bin/sleep", "3600"], "display_name": "Sleeper", "language": "python"}, f)
+        st.nb("slow")
+        path = os.path.join(st.dir, "nb", "slow.ipynb")
+        with open(path) as f:
+            nb = json.load(f)
+        nb["metadata"]["kernelspec"] = {"name": "sleeper", "display_name": "Sleeper", "language": "python"}
+        with open(path, "w") as f:
+            json.dump(nb, f)
+        st.event("e-slow", kind="slow")
+        env = dict(os.environ, JUPYTER_PATH=os.path.join(st.dir, "jupyter"))
+        t0 = time.time()
+        r = st.run("run", "--once", timeout=120, env=env)
+        took = time.time() - t0
+        check(r.returncode == 1, f"exit 1, got {r.returncode}: {r.stderr}")
+        jobs = st.jobs()
+        check(len(jobs) == 1, f"one job, not a retry: {jobs}")
+        out = st.run("jobs", "--failed").stdout
+        check("did not start within 2000 ms" in out, "the job says its kernel start timed out: " + out)
+        check(took < 30, f"stopped near start_timeout, took {took:.1f}s")
+    finally:
+        st.cleanup()
+
+
 def sigterm():
     """SIGTERM during a run drains: the running job finishes, the process
     exits 0, and a restart completes the rest with nothing applied twice."""
@@ -467,7 +499,8 @@ def sighup():
 
 
 SCENARIOS = {"rate": rate, "sighup": sighup, "webhook202": webhook202, "metrics": metrics, "fifty": fifty, "kill9": kill9, "malformed": malformed, "failing": failing,
-             "endless": endless, "sigterm": sigterm, "slowstart": slowstart}
+             "endless": endless, "sigterm": sigterm, "slowstart": slowstart,
+             "startlimit": startlimit}
 
 if __name__ == "__main__":
     for name in sys.argv[1:]:

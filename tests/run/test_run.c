@@ -54,6 +54,11 @@ Test(run, a_kernel_that_never_starts_times_out_its_job_once)
     cr_assert_eq(scenario("slowstart"), 0);
 }
 
+Test(run, a_kernel_past_start_timeout_times_out_its_job_once)
+{
+    cr_assert_eq(scenario("startlimit"), 0);
+}
+
 Test(run, sigterm_drains_and_a_restart_finishes_the_rest)
 {
     cr_assert_eq(scenario("sigterm"), 0);
