@@ -288,3 +288,26 @@ void rs_kill_now(struct rserver *s)
 {
     stop_group(s, SIGKILL);
 }
+
+void rs_fixture_start(struct rserver *s, int start, const char *prefix)
+{
+    char dir[512], name[64];
+    rs_mkdtemp(dir, sizeof dir);
+    if ((start < 0 ? rs_start_hub(s, dir) : rs_start_jupyter(s, dir, start)) != 0) {
+        fprintf(stderr, "%s did not start; see %s\n", start < 0 ? "JupyterHub" : "jupyter-server", s->log);
+        return;
+    }
+    const char *const what[4] = {"URL", "TOKEN", "DIR", "LOG"};
+    const char *const value[4] = {s->url, s->token, s->dir, s->log};
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "%s_%s", prefix, what[i]);
+        setenv(name, value[i], 1);
+    }
+}
+
+void rs_fixture_stop(struct rserver *s)
+{
+    rs_stop(s);
+    if (s->dir[0])
+        rs_system("rm -rf '%s'", s->dir);
+}

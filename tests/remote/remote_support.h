@@ -28,6 +28,13 @@ int rs_start_jupyter(struct rserver *s, const char *dir, int tls);
  * servers + access:servers + read:servers, and a service "weak" (token
  * s->token + "-weak") without any role. */
 int rs_start_hub(struct rserver *s, const char *dir);
+/* For a whole test binary (Criterion's PRE_ALL hook): starts the server
+ * (start is rs_start_jupyter's tls or -1 for rs_start_hub) in a fresh
+ * directory and tells the tests, which run in other processes, where it is
+ * through PREFIX_URL, PREFIX_TOKEN, PREFIX_DIR and PREFIX_LOG. */
+void rs_fixture_start(struct rserver *s, int start, const char *prefix);
+/* The POST_ALL side: stops it and removes its directory. */
+void rs_fixture_stop(struct rserver *s);
 /* SIGTERM, then SIGKILL to the group; waits for the leader. */
 void rs_stop(struct rserver *s);
 void rs_kill_now(struct rserver *s);

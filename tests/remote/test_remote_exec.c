@@ -22,25 +22,13 @@ static struct rserver server;
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     (void)set;
-    char dir[512];
-    rs_mkdtemp(dir, sizeof dir);
-    if (rs_start_jupyter(&server, dir, 0) != 0) {
-        fprintf(stderr, "jupyter-server did not start; see %s\n", server.log);
-        return;
-    }
-    /* the tests run in other processes: they learn the server from here */
-    setenv("RT_URL", server.url, 1);
-    setenv("RT_TOKEN", server.token, 1);
-    setenv("RT_DIR", server.dir, 1);
-    setenv("RT_LOG", server.log, 1);
+    rs_fixture_start(&server, 0, "RT");
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     (void)stats;
-    rs_stop(&server);
-    if (server.dir[0])
-        rs_system("rm -rf '%s'", server.dir);
+    rs_fixture_stop(&server);
 }
 
 static char work[512];

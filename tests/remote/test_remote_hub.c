@@ -18,24 +18,13 @@ static struct rserver hub;
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     (void)set;
-    char dir[512];
-    rs_mkdtemp(dir, sizeof dir);
-    if (rs_start_hub(&hub, dir) != 0) {
-        fprintf(stderr, "JupyterHub did not start; see %s\n", hub.log);
-        return;
-    }
-    setenv("HUB_URL", hub.url, 1);
-    setenv("HUB_TOKEN", hub.token, 1);
-    setenv("HUB_DIR", hub.dir, 1);
-    setenv("HUB_LOG", hub.log, 1);
+    rs_fixture_start(&hub, -1, "HUB");
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     (void)stats;
-    rs_stop(&hub);
-    if (hub.dir[0])
-        rs_system("rm -rf '%s'", hub.dir);
+    rs_fixture_stop(&hub);
 }
 
 static char work[512];

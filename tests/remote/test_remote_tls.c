@@ -16,23 +16,13 @@ static struct rserver server;
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     (void)set;
-    char dir[512];
-    rs_mkdtemp(dir, sizeof dir);
-    if (rs_start_jupyter(&server, dir, 1) != 0) {
-        fprintf(stderr, "jupyter-server (HTTPS) did not start; see %s\n", server.log);
-        return;
-    }
-    setenv("RT_URL", server.url, 1);
-    setenv("RT_TOKEN", server.token, 1);
-    setenv("RT_DIR", server.dir, 1);
+    rs_fixture_start(&server, 1, "RT");
 }
 
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
     (void)stats;
-    rs_stop(&server);
-    if (server.dir[0])
-        rs_system("rm -rf '%s'", server.dir);
+    rs_fixture_stop(&server);
 }
 
 TestSuite(tls, .timeout = 60);
